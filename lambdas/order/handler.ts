@@ -1,0 +1,17 @@
+/**
+ * The order service's Lambda entry. It validates every CloudEvent the order subscriptions deliver
+ * and reports the invalid ones as partial batch failures; the service's business effects are built
+ * on this entry by the domain-services work (see README, "Status").
+ */
+import { kafkaHandler } from '../shared/kafka/kafka-handler';
+
+export const handler = kafkaHandler('order', (logger) => async ({ name, event, record }) => {
+  logger.info('event received', {
+    type: name,
+    eventId: event.id,
+    subject: event.subject,
+    correlationId: event.correlationid,
+    partition: record.itemIdentifier.partition,
+    offset: record.offset,
+  });
+});

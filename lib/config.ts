@@ -1,0 +1,312 @@
+/**
+ * Typed deployment configuration: one profile per environment, chosen with `-c profile=<name>`.
+ *
+ * Every check runs before a construct is built, so a bad combination fails `cdk synth` with a message
+ * that names the setting and the fix rather than failing half-way through a deployment.
+ */
+import { CONSUMER_SERVICES, type ConsumerServiceName, SERVICE_SPECS } from './topology';
+
+/**
+ * The Apache Kafka version, once. MSK runs the KRaft line below; the local broker runs the exact
+ * release from Maven Central, which must belong to the same line.
+ */
+export const KAFKA_VERSION = {
+  /** MSK `KafkaVersion` string (the newest line MSK offers on Standard brokers). */
+  msk: '4.1.x.kraft',
+  /** Apache Kafka release the local runtime downloads (`org.apache.kafka:kafka_2.13`). */
+  local: '4.1.2',
+} as const;
+
+/** MSK Standard broker instance types (Express brokers do not support every broker setting we pin). */
+export const BROKER_TYPES = [
+  'kafka.t3.small',
+  'kafka.m5.large',
+  'kafka.m5.xlarge',
+  'kafka.m5.2xlarge',
+  'kafka.m7g.large',
+  'kafka.m7g.xlarge',
+  'kafka.m7g.2xlarge',
+  'kafka.m7g.4xlarge',
+] as const;
+export type BrokerType = (typeof BROKER_TYPES)[number];
+
+export interface ProvisionedClusterConfig {
+  readonly mode: 'provisioned';
+  readonly brokerType: BrokerType;
+  /** Total brokers; a multiple of the number of availability zones. */
+  readonly brokerCount: number;
+  readonly volumeSizeGiB: number;
+  /** `DEFAULT`, `PER_BROKER`, `PER_TOPIC_PER_BROKER` or `PER_TOPIC_PER_PARTITION`. */
+  readonly enhancedMonitoring: 'DEFAULT' | 'PER_BROKER' | 'PER_TOPIC_PER_BROKER' | 'PER_TOPIC_PER_PARTITION';
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+}
+
+export interface ServerlessClusterConfig {
+  readonly mode: 'serverless';
+}
+
+export interface AlarmThresholds {
+  /** ESM OffsetLag (records) above which a consumer is falling behind. */
+  readonly maxOffsetLag: number;
+  /** Function errors per 5 minutes. */
+  readonly maxFunctionErrors: number;
+  /** Records written to any dead-letter topic per 5 minutes. */
+  readonly maxDeadLetters: number;
+  /** Broker CPU (user + system), percent. */
+  readonly maxBrokerCpuPercent: number;
+  /** Broker data disk used, percent. */
+  readonly maxBrokerDiskPercent: number;
+  /** API 5xx responses per 5 minutes. */
+  readonly maxApi5xx: number;
+}
+
+export interface PipelineConfig {
+  readonly profile: string;
+  /** AWS region; the availability zones below must belong to it. */
+  readonly region: string;
+  /** Three AZs, named explicitly so an account-agnostic synth still spreads over three. */
+  readonly availabilityZones: readonly string[];
+  readonly cluster: ProvisionedClusterConfig | ServerlessClusterConfig;
+  /** Partitions of every domain topic. Dead-letter topics get `deadLetterPartitions`. */
+  readonly partitions: number;
+  readonly deadLetterPartitions: number;
+  /** Provisioned ESM pollers per subscription: min and max, max <= partitions. */
+  readonly pollers: { readonly min: number; readonly max: number };
+  /** Per-service poller overrides. */
+  readonly pollerOverrides?: Partial<Record<ConsumerServiceName, { readonly min: number; readonly max: number }>>;
+  readonly api: { readonly throttleRatePerSecond: number; readonly throttleBurst: number };
+  readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /** Keep data stores and keys on stack deletion (prod) or destroy them (dev). */
+  readonly retainData: boolean;
+  readonly alarms: AlarmThresholds;
+}
+
+const DEV_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+
+export const PROFILES: Record<string, PipelineConfig> = {
+  dev: {
+    profile: 'dev',
+    region: 'eu-west-1',
+    availabilityZones: DEV_AZS,
+    cluster: {
+      mode: 'provisioned',
+      brokerType: 'kafka.t3.small',
+      brokerCount: 3,
+      volumeSizeGiB: 20,
+      enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    },
+    partitions: 3,
+    deadLetterPartitions: 1,
+    pollers: { min: 1, max: 1 },
+    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
+    logRetentionDays: 7,
+    retainData: false,
+    alarms: {
+      maxOffsetLag: 1_000,
+      maxFunctionErrors: 5,
+      maxDeadLetters: 0,
+      maxBrokerCpuPercent: 80,
+      maxBrokerDiskPercent: 80,
+      maxApi5xx: 5,
+    },
+  },
+  prod: {
+    profile: 'prod',
+    region: 'eu-west-1',
+    availabilityZones: DEV_AZS,
+    cluster: {
+      mode: 'provisioned',
+      brokerType: 'kafka.m7g.large',
+      brokerCount: 3,
+      volumeSizeGiB: 500,
+      enhancedMonitoring: 'PER_TOPIC_PER_PARTITION',
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    },
+    partitions: 12,
+    deadLetterPartitions: 3,
+    pollers: { min: 2, max: 12 },
+    api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
+    logRetentionDays: 90,
+    retainData: true,
+    alarms: {
+      maxOffsetLag: 10_000,
+      maxFunctionErrors: 10,
+      maxDeadLetters: 0,
+      maxBrokerCpuPercent: 60,
+      maxBrokerDiskPercent: 75,
+      maxApi5xx: 10,
+    },
+  },
+  'dev-serverless': {
+    profile: 'dev-serverless',
+    region: 'eu-west-1',
+    availabilityZones: DEV_AZS,
+    cluster: { mode: 'serverless' },
+    partitions: 3,
+    deadLetterPartitions: 1,
+    pollers: { min: 1, max: 1 },
+    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
+    logRetentionDays: 7,
+    retainData: false,
+    alarms: {
+      maxOffsetLag: 1_000,
+      maxFunctionErrors: 5,
+      maxDeadLetters: 0,
+      maxBrokerCpuPercent: 80,
+      maxBrokerDiskPercent: 80,
+      maxApi5xx: 5,
+    },
+  },
+};
+
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string, fix: string) {
+    super(`Invalid deployment config: ${setting} ${problem}. Fix: ${fix}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Overrides a user can pass as CDK context (`-c region=... -c azs=a,b,c`). */
+export interface ConfigOverrides {
+  readonly region?: string;
+  readonly availabilityZones?: readonly string[];
+}
+
+/** Resolves a profile by name, applies overrides and validates the result. */
+export function loadConfig(profile: string, overrides: ConfigOverrides = {}): PipelineConfig {
+  const base = PROFILES[profile];
+  if (!base) {
+    throw new ConfigError(
+      'profile',
+      `"${profile}" is not a known profile`,
+      `pass one of ${Object.keys(PROFILES).join(', ')} with -c profile=<name>`,
+    );
+  }
+  const region = overrides.region ?? base.region;
+  const availabilityZones =
+    overrides.availabilityZones ??
+    (region === base.region ? base.availabilityZones : ['a', 'b', 'c'].map((s) => `${region}${s}`));
+  const config: PipelineConfig = { ...base, region, availabilityZones };
+  validateConfig(config);
+  return config;
+}
+
+/** Throws a ConfigError for the first setting that cannot work. */
+export function validateConfig(config: PipelineConfig): void {
+  const p = `profile "${config.profile}":`;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region)) {
+    throw new ConfigError(`${p} region`, `"${config.region}" is not an AWS region name`, 'use e.g. eu-west-1');
+  }
+  if (config.availabilityZones.length !== 3) {
+    throw new ConfigError(
+      `${p} availabilityZones`,
+      `has ${config.availabilityZones.length} zones`,
+      'list exactly three zones (MSK spreads brokers over three AZs), e.g. -c azs=eu-west-1a,eu-west-1b,eu-west-1c',
+    );
+  }
+  for (const az of config.availabilityZones) {
+    if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
+      throw new ConfigError(
+        `${p} availabilityZones`,
+        `contains "${az}", which is not a zone of ${config.region}`,
+        `name zones of the region, e.g. ${config.region}a`,
+      );
+    }
+  }
+  if (!Number.isInteger(config.partitions) || config.partitions < 1) {
+    throw new ConfigError(`${p} partitions`, `is ${config.partitions}`, 'use a whole number of at least 1');
+  }
+  if (!Number.isInteger(config.deadLetterPartitions) || config.deadLetterPartitions < 1) {
+    throw new ConfigError(
+      `${p} deadLetterPartitions`,
+      `is ${config.deadLetterPartitions}`,
+      'use a whole number of at least 1',
+    );
+  }
+  validatePollers(`${p} pollers`, config.pollers, config.partitions);
+  for (const service of CONSUMER_SERVICES) {
+    const override = config.pollerOverrides?.[service];
+    if (override) validatePollers(`${p} pollerOverrides.${service}`, override, config.partitions);
+  }
+  if (config.cluster.mode === 'provisioned') validateProvisioned(p, config.cluster, config.availabilityZones.length);
+  if (config.api.throttleBurst < config.api.throttleRatePerSecond) {
+    throw new ConfigError(
+      `${p} api.throttleBurst`,
+      `(${config.api.throttleBurst}) is below api.throttleRatePerSecond (${config.api.throttleRatePerSecond})`,
+      'set the burst at least as high as the steady rate',
+    );
+  }
+  for (const service of CONSUMER_SERVICES) {
+    for (const sub of SERVICE_SPECS[service].subscriptions) {
+      if (sub.batchSize < 1 || sub.batchSize > 10_000) {
+        throw new ConfigError(`topology ${service}.${sub.domain} batchSize`, `is ${sub.batchSize}`, 'use 1..10000');
+      }
+      if (sub.batchingWindowSeconds < 0 || sub.batchingWindowSeconds > 300) {
+        throw new ConfigError(
+          `topology ${service}.${sub.domain} batchingWindowSeconds`,
+          `is ${sub.batchingWindowSeconds}`,
+          'use 0..300',
+        );
+      }
+    }
+  }
+}
+
+function validatePollers(setting: string, pollers: { min: number; max: number }, partitions: number): void {
+  if (!Number.isInteger(pollers.min) || pollers.min < 1 || pollers.min > 200) {
+    throw new ConfigError(`${setting}.min`, `is ${pollers.min}`, 'use a whole number from 1 to 200');
+  }
+  if (pollers.max < pollers.min) {
+    throw new ConfigError(`${setting}.max`, `(${pollers.max}) is below min (${pollers.min})`, 'raise max or lower min');
+  }
+  if (pollers.max > partitions) {
+    throw new ConfigError(
+      `${setting}.max`,
+      `(${pollers.max}) is above the partition count (${partitions}); Lambda never runs more pollers than partitions`,
+      `lower pollers.max to ${partitions} or raise partitions to ${pollers.max}`,
+    );
+  }
+}
+
+function validateProvisioned(p: string, cluster: ProvisionedClusterConfig, azCount: number): void {
+  if (!(BROKER_TYPES as readonly string[]).includes(cluster.brokerType)) {
+    throw new ConfigError(
+      `${p} cluster.brokerType`,
+      `"${cluster.brokerType}" is not a supported MSK Standard broker type`,
+      `use one of ${BROKER_TYPES.join(', ')}`,
+    );
+  }
+  if (!Number.isInteger(cluster.brokerCount) || cluster.brokerCount < azCount || cluster.brokerCount % azCount !== 0) {
+    throw new ConfigError(
+      `${p} cluster.brokerCount`,
+      `(${cluster.brokerCount}) is not a multiple of the ${azCount} availability zones`,
+      `use ${azCount}, ${azCount * 2}, ...`,
+    );
+  }
+  if (cluster.replicationFactor > cluster.brokerCount) {
+    throw new ConfigError(
+      `${p} cluster.replicationFactor`,
+      `(${cluster.replicationFactor}) is above cluster.brokerCount (${cluster.brokerCount})`,
+      `lower replicationFactor to at most ${cluster.brokerCount} or add brokers`,
+    );
+  }
+  if (cluster.minInsyncReplicas < 1 || cluster.minInsyncReplicas >= cluster.replicationFactor) {
+    throw new ConfigError(
+      `${p} cluster.minInsyncReplicas`,
+      `(${cluster.minInsyncReplicas}) must be at least 1 and below replicationFactor (${cluster.replicationFactor}) so one broker can be down`,
+      `use ${Math.max(1, cluster.replicationFactor - 1)}`,
+    );
+  }
+  if (cluster.volumeSizeGiB < 1 || cluster.volumeSizeGiB > 16_384) {
+    throw new ConfigError(`${p} cluster.volumeSizeGiB`, `is ${cluster.volumeSizeGiB}`, 'use 1..16384');
+  }
+}
+
+/** Pollers of one consumer service, after its override. */
+export function pollersFor(config: PipelineConfig, service: ConsumerServiceName): { min: number; max: number } {
+  return config.pollerOverrides?.[service] ?? config.pollers;
+}

@@ -1,0 +1,92 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KafkaDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import {
+  type ConsumerServiceName,
+  cloudEventType,
+  consumerGroupId,
+  deadLetterTopic,
+  domainTopic,
+  type SubscriptionSpec,
+} from '../topology';
+import type { KafkaClusterRef } from './kafka-cluster-ref';
+import type { ServiceFunction } from './service-function';
+
+export interface KafkaSubscriptionProps {
+  readonly service: ConsumerServiceName;
+  readonly subscription: SubscriptionSpec;
+  readonly fn: ServiceFunction;
+  readonly cluster: KafkaClusterRef;
+  readonly pollers: { readonly min: number; readonly max: number };
+}
+
+/**
+ * One MSK event source mapping, configured from the topology, with exactly the IAM it needs.
+ *
+ * Provisioned pollers (required for retries, bisect and a Kafka DLQ), a custom consumer group (so
+ * the group ARN is exact), TRIM_HORIZON, a filter on the CloudEvent `type`, partial batch
+ * responses, and the service's dead-letter topic as the on-failure destination.
+ *
+ * The ESM polls as the function's execution role, so the consumer permissions go there.
+ */
+export class KafkaSubscription extends Construct {
+  readonly mapping: lambda.EventSourceMapping;
+  readonly topic: string;
+  readonly consumerGroupId: string;
+  readonly deadLetterTopic: string;
+
+  constructor(scope: Construct, id: string, props: KafkaSubscriptionProps) {
+    super(scope, id);
+    const { service, subscription, fn, cluster } = props;
+    this.topic = domainTopic(subscription.domain);
+    this.consumerGroupId = consumerGroupId(service, subscription.domain);
+    this.deadLetterTopic = deadLetterTopic(service);
+
+    this.mapping = new lambda.EventSourceMapping(this, 'Mapping', {
+      target: fn,
+      eventSourceArn: cluster.clusterArn,
+      kafkaTopic: this.topic,
+      kafkaConsumerGroupId: this.consumerGroupId,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: subscription.batchSize,
+      maxBatchingWindow: Duration.seconds(subscription.batchingWindowSeconds),
+      provisionedPollerConfig: { minimumPollers: props.pollers.min, maximumPollers: props.pollers.max },
+      filters: [
+        lambda.FilterCriteria.filter({
+          value: { type: lambda.FilterRule.or(...subscription.events.map(cloudEventType)) },
+        }),
+      ],
+      retryAttempts: subscription.retryAttempts,
+      bisectBatchOnError: subscription.bisectOnError,
+      maxRecordAge: Duration.seconds(subscription.maxRecordAgeSeconds),
+      reportBatchItemFailures: true,
+      onFailure: new KafkaDlq(this.deadLetterTopic),
+      logLevel: lambda.EventSourceMappingLogLevel.WARN,
+      metricsConfig: {
+        metrics: [lambda.MetricType.EVENT_COUNT, lambda.MetricType.ERROR_COUNT, lambda.MetricType.KAFKA_METRICS],
+      },
+    });
+
+    fn.allowEventSourcePolling();
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: [cluster.topicArn(this, this.topic)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [cluster.groupArn(this, this.consumerGroupId)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        resources: [cluster.topicArn(this, this.deadLetterTopic)],
+      }),
+    );
+  }
+}

@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from '../config';
+import { ENV, METRICS, tableEnvVar } from '../runtime-contract';
+import type { TableName } from '../topology';
+import type { KafkaClusterRef } from './kafka-cluster-ref';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+export interface ServiceFunctionProps {
+  /** Service name: the Powertools service name and the metric dimension. */
+  readonly serviceName: string;
+  readonly description: string;
+  /** Handler entry, relative to the repository root. */
+  readonly entry: string;
+  readonly config: PipelineConfig;
+  readonly network: { readonly vpc: ec2.IVpc; readonly functionSecurityGroup: ec2.ISecurityGroup };
+  readonly cluster: KafkaClusterRef;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The house Lambda function: Node.js 22 on arm64, esbuild-bundled (ESM, minified, source maps, the
+ * AWS SDK v3 bundled rather than taken from the runtime), X-Ray tracing, its own log group, attached
+ * to the VPC's isolated subnets, and allowed to connect to the cluster with IAM.
+ *
+ * Grants are methods that also set the environment variable the handler reads, so the IAM policy
+ * and the runtime contract cannot drift apart.
+ */
+export class ServiceFunction extends nodejs.NodejsFunction {
+  private readonly cluster: KafkaClusterRef;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const { config } = props;
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: config.logRetentionDays,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      description: props.description,
+      entry: join(REPO_ROOT, props.entry),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      vpc: props.network.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [props.network.functionSecurityGroup],
+      environment: {
+        [ENV.powertoolsServiceName]: props.serviceName,
+        [ENV.powertoolsMetricsNamespace]: METRICS.namespace,
+        [ENV.kafkaBootstrapServers]: props.cluster.bootstrapServers,
+        [ENV.kafkaAuth]: 'iam',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: [],
+        // kafkajs and a few SDK internals are CommonJS and call require(): give ESM one.
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      },
+    });
+    this.cluster = props.cluster;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [props.cluster.clusterArn] }),
+    );
+  }
+
+  private pollingAllowed = false;
+
+  /**
+   * What an MSK event source mapping needs of the execution role it polls as, beyond the topic and
+   * group grants of each subscription. The EC2 Describe actions support no resource-level scoping.
+   */
+  allowEventSourcePolling(): void {
+    if (this.pollingAllowed) return;
+    this.pollingAllowed = true;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'kafka:DescribeClusterV2',
+          'kafka:GetBootstrapBrokers',
+          'kafka-cluster:DescribeClusterDynamicConfiguration',
+        ],
+        resources: [this.cluster.clusterArn],
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+        resources: ['*'],
+      }),
+    );
+  }
+
+  /** Lets the function publish to these topics with an idempotent producer. */
+  grantPublish(topics: readonly string[]): void {
+    if (topics.length === 0) return;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:WriteDataIdempotently'],
+        resources: [this.cluster.clusterArn],
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        resources: topics.map((t) => this.cluster.topicArn(this, t)),
+      }),
+    );
+  }
+
+  /** Gives the function a table and the environment variable that names it. */
+  bindTable(name: TableName, table: dynamodb.ITable, access: 'read' | 'readWrite'): void {
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    this.addEnvironment(tableEnvVar(name), table.tableName);
+  }
+
+  bindNotificationTopic(topic: sns.ITopic): void {
+    topic.grantPublish(this);
+    this.addEnvironment(ENV.notificationTopicArn, topic.topicArn);
+  }
+}

@@ -1,0 +1,100 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from '../config';
+import { ServiceFunction } from '../constructs/service-function';
+import { type JsonObject, type RequestSchemaName, readRequestSchema } from '../schema-files';
+import { SERVICE_SPECS } from '../topology';
+import type { KafkaStack } from './kafka-stack';
+import type { NetworkStack } from './network-stack';
+import type { ServicesStack } from './services-stack';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: PipelineConfig;
+  readonly network: NetworkStack;
+  readonly kafka: KafkaStack;
+  readonly services: ServicesStack;
+}
+
+/**
+ * The REST API in front of the order-api function: IAM (SigV4) authorization on every method,
+ * request bodies validated against the same JSON Schemas the handler compiles, stage throttling and
+ * JSON access logs. The function lives here, not in the services stack, so the API's invoke
+ * permission does not make the two stacks depend on each other.
+ */
+export class ApiStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const spec = SERVICE_SPECS['order-api'];
+
+    this.function = new ServiceFunction(this, 'OrderApiFunction', {
+      serviceName: 'order-api',
+      description: spec.description,
+      entry: spec.entry,
+      config,
+      network: props.network,
+      cluster: props.kafka.cluster,
+      memoryMb: spec.memoryMb,
+    });
+    props.services.wireService('order-api', this.function);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Order pipeline entry point',
+      cloudWatchRole: true,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: config.profile,
+        throttlingRateLimit: config.api.throttleRatePerSecond,
+        throttlingBurstLimit: config.api.throttleBurst,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+
+    const integration = new apigw.LambdaIntegration(this.function, { proxy: true });
+    // One validator checks both: methods without a body model or required parameters pass it as-is.
+    const validator = this.api.addRequestValidator('Validator', {
+      requestValidatorName: 'body-and-parameters',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const orders = this.api.root.addResource('orders');
+    orders.addMethod('POST', integration, this.bodyValidated('CreateOrderRequest', validator));
+    orders.addResource('{orderId}').addMethod('GET', integration, {
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.orderId': true },
+    });
+    this.api.root
+      .addResource('users')
+      .addMethod('POST', integration, this.bodyValidated('RegisterUserRequest', validator));
+  }
+
+  private bodyValidated(name: RequestSchemaName, validator: apigw.IRequestValidator): apigw.MethodOptions {
+    const model = this.api.addModel(name, {
+      modelName: name,
+      contentType: 'application/json',
+      schema: toApiGatewaySchema(readRequestSchema(name)),
+    });
+    return { requestValidator: validator, requestModels: { 'application/json': model } };
+  }
+}
+
+/**
+ * API Gateway models speak JSON Schema draft-04, and the request schemas are written in that subset
+ * on purpose; CDK only wants `$schema` under the key `schema`.
+ */
+export function toApiGatewaySchema(schema: JsonObject): apigw.JsonSchema {
+  const { $schema: _ignored, ...rest } = schema;
+  return { ...(rest as apigw.JsonSchema), schema: apigw.JsonSchemaVersion.DRAFT4 };
+}

@@ -1,0 +1,161 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { type PipelineConfig, pollersFor } from '../config';
+import { KafkaSubscription } from '../constructs/kafka-subscription';
+import { ServiceFunction } from '../constructs/service-function';
+import { pascalCase } from '../naming';
+import { readEventSchema } from '../schema-files';
+import {
+  CONSUMER_SERVICES,
+  type ConsumerServiceName,
+  EVENT_NAMES,
+  EVENTS,
+  publishedTopics,
+  SERVICE_SPECS,
+  type ServiceName,
+  TABLES,
+  type TableName,
+} from '../topology';
+import type { KafkaStack } from './kafka-stack';
+import type { NetworkStack } from './network-stack';
+
+export interface ServicesStackProps extends StackProps {
+  readonly config: PipelineConfig;
+  readonly network: NetworkStack;
+  readonly kafka: KafkaStack;
+}
+
+/** Key schema of each table; attribute names are part of the handlers' contract. */
+const TABLE_KEYS: Record<TableName, { partitionKey: string; sortKey?: string; ttl?: string }> = {
+  orders: { partitionKey: 'orderId' },
+  inventory: { partitionKey: 'pk', sortKey: 'sk' },
+  payments: { partitionKey: 'orderId' },
+  // Powertools idempotency's default attribute names.
+  idempotency: { partitionKey: 'id', ttl: 'expiration' },
+};
+
+/**
+ * State and the Kafka-triggered services: DynamoDB tables, the notification topic, the Glue schema
+ * registry, and one function per consumer service with one event source mapping per subscription.
+ */
+export class ServicesStack extends Stack {
+  readonly tables: Record<TableName, dynamodb.Table>;
+  readonly notificationTopic: sns.Topic;
+  readonly functions: Record<ConsumerServiceName, ServiceFunction>;
+  readonly subscriptions: KafkaSubscription[] = [];
+  readonly schemaRegistry: glue.CfnRegistry;
+
+  constructor(scope: Construct, id: string, props: ServicesStackProps) {
+    super(scope, id, props);
+    const { config, kafka } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.tables = Object.fromEntries(
+      TABLES.map((name) => {
+        const keys = TABLE_KEYS[name];
+        const table = new dynamodb.Table(this, `${pascalCase(name)}Table`, {
+          partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(keys.sortKey ? { sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+          ...(keys.ttl ? { timeToLiveAttribute: keys.ttl } : {}),
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          encryption: dynamodb.TableEncryption.AWS_MANAGED,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          deletionProtection: config.retainData,
+          removalPolicy,
+        });
+        return [name, table];
+      }),
+    ) as Record<TableName, dynamodb.Table>;
+
+    const notificationKey = new kms.Key(this, 'NotificationKey', {
+      description: 'Customer notifications topic',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.notificationTopic = new sns.Topic(this, 'Notifications', {
+      displayName: 'Order pipeline customer notifications',
+      masterKey: notificationKey,
+      enforceSSL: true,
+    });
+
+    this.schemaRegistry = this.registerSchemas(config);
+
+    this.functions = Object.fromEntries(
+      CONSUMER_SERVICES.map((service) => [service, this.consumerFunction(service, props)]),
+    ) as Record<ConsumerServiceName, ServiceFunction>;
+
+    for (const service of CONSUMER_SERVICES) {
+      const fn = this.functions[service];
+      for (const subscription of SERVICE_SPECS[service].subscriptions) {
+        this.subscriptions.push(
+          new KafkaSubscription(this, `${pascalCase(service)}From${pascalCase(subscription.domain)}`, {
+            service,
+            subscription,
+            fn,
+            cluster: kafka.cluster,
+            pollers: pollersFor(config, service),
+          }),
+        );
+      }
+    }
+  }
+
+  /** Wires one service's function to what the topology says it uses. Also used for the API service. */
+  wireService(service: ServiceName, fn: ServiceFunction): void {
+    fn.grantPublish(publishedTopics(service));
+    const spec = SERVICE_SPECS[service];
+    for (const [table, access] of Object.entries(spec.tables) as [TableName, 'read' | 'readWrite'][]) {
+      fn.bindTable(table, this.tables[table], access);
+    }
+    if (spec.notifies) fn.bindNotificationTopic(this.notificationTopic);
+  }
+
+  private consumerFunction(service: ConsumerServiceName, props: ServicesStackProps): ServiceFunction {
+    const spec = SERVICE_SPECS[service];
+    const fn = new ServiceFunction(this, `${pascalCase(service)}Function`, {
+      serviceName: service,
+      description: spec.description,
+      entry: spec.entry,
+      config: props.config,
+      network: props.network,
+      cluster: props.kafka.cluster,
+      memoryMb: spec.memoryMb,
+    });
+    this.wireService(service, fn);
+    return fn;
+  }
+
+  /** One Glue schema per event type, its versions in order, all under BACKWARD compatibility. */
+  private registerSchemas(config: PipelineConfig): glue.CfnRegistry {
+    const registry = new glue.CfnRegistry(this, 'SchemaRegistry', {
+      name: `order-pipeline-${config.profile}`,
+      description: 'CloudEvent data schemas of the order pipeline, one per event type',
+    });
+    for (const event of EVENT_NAMES) {
+      const [first, ...later] = EVENTS[event].versions;
+      const schema = new glue.CfnSchema(this, `Schema${event}`, {
+        name: event,
+        registry: { arn: registry.attrArn },
+        dataFormat: 'JSON',
+        compatibility: 'BACKWARD',
+        description: EVENTS[event].description,
+        schemaDefinition: JSON.stringify(readEventSchema(event, first as number)),
+      });
+      let previous: glue.CfnSchema | glue.CfnSchemaVersion = schema;
+      for (const version of later) {
+        const next: glue.CfnSchemaVersion = new glue.CfnSchemaVersion(this, `Schema${event}V${version}`, {
+          schema: { schemaArn: schema.attrArn },
+          schemaDefinition: JSON.stringify(readEventSchema(event, version)),
+        });
+        // Glue numbers versions in the order they are registered.
+        next.addResourceDependency(previous);
+        previous = next;
+      }
+    }
+    return registry;
+  }
+}

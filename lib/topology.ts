@@ -1,0 +1,336 @@
+/**
+ * The pipeline's topology: every topic, event type, table and service, in one place.
+ *
+ * CDK stacks, IAM policies, the local runtime, generated docs and tests all read this module;
+ * nothing else spells a topic name, an event type or a consumer group. It is plain data with no
+ * CDK import, so Lambda bundles and the local runtime can import it too.
+ */
+
+export const DOMAINS = ['orders', 'payments', 'inventory', 'shipping', 'notifications', 'users'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+export const SERVICES = ['order-api', 'payment', 'inventory', 'order', 'shipping', 'notification'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Services that are triggered by Kafka (every service but the HTTP entry point). */
+export type ConsumerServiceName = Exclude<ServiceName, 'order-api'>;
+
+export const TABLES = ['orders', 'inventory', 'payments', 'idempotency'] as const;
+export type TableName = (typeof TABLES)[number];
+
+export interface TopicSpec {
+  /** Kafka topic name. */
+  readonly name: string;
+  /** Retention of the topic's records, in hours. */
+  readonly retentionHours: number;
+  /** Whether this is a dead-letter topic (never a source of an event source mapping). */
+  readonly deadLetter: boolean;
+  /** For a dead-letter topic: the consumer service that writes it. */
+  readonly ownerService?: ConsumerServiceName;
+}
+
+export interface EventSpec {
+  /** The domain topic the event is published to. */
+  readonly domain: Domain;
+  /** The only service allowed to publish this event type. */
+  readonly producer: ServiceName;
+  /** Every schema version that exists, oldest first; producers publish the last one. */
+  readonly versions: readonly number[];
+  /** Aggregate whose id is the Kafka key and the CloudEvent subject. */
+  readonly aggregate: 'order' | 'user' | 'sku' | 'order-or-user';
+  readonly description: string;
+}
+
+export const EVENTS = {
+  OrderCreated: {
+    domain: 'orders',
+    producer: 'order-api',
+    versions: [1, 2],
+    aggregate: 'order',
+    description: 'A customer placed an order; it is PENDING until payment and stock are settled.',
+  },
+  OrderConfirmed: {
+    domain: 'orders',
+    producer: 'order',
+    versions: [1],
+    aggregate: 'order',
+    description: 'Payment completed and every item is reserved.',
+  },
+  OrderCancelled: {
+    domain: 'orders',
+    producer: 'order',
+    versions: [1],
+    aggregate: 'order',
+    description: 'Payment failed or stock ran out; compensations follow.',
+  },
+  PaymentCompleted: {
+    domain: 'payments',
+    producer: 'payment',
+    versions: [1],
+    aggregate: 'order',
+    description: 'The order total was charged.',
+  },
+  PaymentFailed: {
+    domain: 'payments',
+    producer: 'payment',
+    versions: [1],
+    aggregate: 'order',
+    description: 'The payment method was declined.',
+  },
+  PaymentRefunded: {
+    domain: 'payments',
+    producer: 'payment',
+    versions: [1],
+    aggregate: 'order',
+    description: 'A charge was refunded after the order was cancelled.',
+  },
+  InventoryReserved: {
+    domain: 'inventory',
+    producer: 'inventory',
+    versions: [1],
+    aggregate: 'order',
+    description: 'Every item of the order is reserved.',
+  },
+  InventoryReservationFailed: {
+    domain: 'inventory',
+    producer: 'inventory',
+    versions: [1],
+    aggregate: 'order',
+    description: 'At least one item was short; nothing stays reserved.',
+  },
+  InventoryReleased: {
+    domain: 'inventory',
+    producer: 'inventory',
+    versions: [1],
+    aggregate: 'order',
+    description: 'A reservation was given back after the order was cancelled.',
+  },
+  ProductUpdated: {
+    domain: 'inventory',
+    producer: 'inventory',
+    versions: [1],
+    aggregate: 'sku',
+    description: "A product's available stock changed.",
+  },
+  ShipmentPrepared: {
+    domain: 'shipping',
+    producer: 'shipping',
+    versions: [1],
+    aggregate: 'order',
+    description: 'A confirmed order has a carrier and a tracking number.',
+  },
+  NotificationSent: {
+    domain: 'notifications',
+    producer: 'notification',
+    versions: [1],
+    aggregate: 'order-or-user',
+    description: 'A message about an order or a user was sent.',
+  },
+  UserRegistered: {
+    domain: 'users',
+    producer: 'order-api',
+    versions: [1],
+    aggregate: 'user',
+    description: 'A new user signed up.',
+  },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventName = keyof typeof EVENTS;
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+/** CloudEvents `type` attribute of an event: namespaced, and the value ESM filters match on. */
+export const CLOUDEVENT_TYPE_PREFIX = 'orderpipeline.';
+export function cloudEventType(event: EventName): string {
+  return `${CLOUDEVENT_TYPE_PREFIX}${event}`;
+}
+
+export function latestVersion(event: EventName): number {
+  const versions: readonly number[] = EVENTS[event].versions;
+  return versions[versions.length - 1] as number;
+}
+
+export interface SubscriptionSpec {
+  /** The domain topic consumed. */
+  readonly domain: Domain;
+  /** Only these event types reach the function (ESM filter criteria on the CloudEvent type). */
+  readonly events: readonly EventName[];
+  /** Records per invocation (ESM BatchSize, 1..10000). */
+  readonly batchSize: number;
+  /** ESM MaximumBatchingWindowInSeconds (0 = invoke as soon as records are there). */
+  readonly batchingWindowSeconds: number;
+  /** Retries of a failing batch before its records go to the dead-letter topic. */
+  readonly retryAttempts: number;
+  /** Split a failing batch in two and retry each half, to isolate a poison record. */
+  readonly bisectOnError: boolean;
+  /** Records older than this are sent to the dead-letter topic instead of the function. */
+  readonly maxRecordAgeSeconds: number;
+}
+
+export interface ServiceSpec {
+  readonly description: string;
+  /** Handler entry, relative to the repository root. */
+  readonly entry: string;
+  readonly trigger: 'http' | 'kafka';
+  readonly subscriptions: readonly SubscriptionSpec[];
+  readonly tables: Partial<Record<TableName, 'read' | 'readWrite'>>;
+  /** Sends customer notifications (SNS on AWS, a local outbox locally). */
+  readonly notifies: boolean;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * Defaults tuned for latency: a zero batching window (provisioned-mode ESMs invoke at once), small
+ * batches so one poison record costs little, bisect to find it, and a few retries before the DLQ.
+ */
+const LOW_LATENCY = {
+  batchSize: 50,
+  batchingWindowSeconds: 0,
+  retryAttempts: 3,
+  bisectOnError: true,
+  maxRecordAgeSeconds: 21_600,
+} as const;
+
+export const SERVICE_SPECS = {
+  'order-api': {
+    description: 'HTTP entry point: accepts orders and users, serves the order view.',
+    entry: 'lambdas/order-api/handler.ts',
+    trigger: 'http',
+    subscriptions: [],
+    tables: { orders: 'read', inventory: 'read', idempotency: 'readWrite' },
+    notifies: false,
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  payment: {
+    description: 'Charges the order total, and refunds it when the order is cancelled.',
+    entry: 'lambdas/payment/handler.ts',
+    trigger: 'kafka',
+    subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
+    tables: { payments: 'readWrite', idempotency: 'readWrite' },
+    notifies: false,
+    memoryMb: 512,
+    timeoutSeconds: 30,
+  },
+  inventory: {
+    description: 'Reserves stock per SKU, all or nothing, and releases it on cancellation.',
+    entry: 'lambdas/inventory/handler.ts',
+    trigger: 'kafka',
+    subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
+    tables: { inventory: 'readWrite', idempotency: 'readWrite' },
+    notifies: false,
+    memoryMb: 512,
+    timeoutSeconds: 30,
+  },
+  order: {
+    description: 'The order saga and the only writer of the order view.',
+    entry: 'lambdas/order/handler.ts',
+    trigger: 'kafka',
+    subscriptions: [
+      { domain: 'orders', events: ['OrderCreated'], ...LOW_LATENCY },
+      {
+        domain: 'payments',
+        events: ['PaymentCompleted', 'PaymentFailed', 'PaymentRefunded'],
+        ...LOW_LATENCY,
+      },
+      {
+        domain: 'inventory',
+        events: ['InventoryReserved', 'InventoryReservationFailed', 'InventoryReleased'],
+        ...LOW_LATENCY,
+      },
+      { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY },
+    ],
+    tables: { orders: 'readWrite', idempotency: 'readWrite' },
+    notifies: false,
+    memoryMb: 512,
+    timeoutSeconds: 30,
+  },
+  shipping: {
+    description: 'Prepares a shipment (carrier, tracking number) for each confirmed order.',
+    entry: 'lambdas/shipping/handler.ts',
+    trigger: 'kafka',
+    subscriptions: [{ domain: 'orders', events: ['OrderConfirmed'], ...LOW_LATENCY }],
+    tables: { idempotency: 'readWrite' },
+    notifies: false,
+    memoryMb: 256,
+    timeoutSeconds: 30,
+  },
+  notification: {
+    description: 'Tells customers about confirmed, cancelled and shipped orders, and greets new users.',
+    entry: 'lambdas/notification/handler.ts',
+    trigger: 'kafka',
+    subscriptions: [
+      { domain: 'orders', events: ['OrderConfirmed', 'OrderCancelled'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
+      { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
+      { domain: 'users', events: ['UserRegistered'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
+    ],
+    tables: { idempotency: 'readWrite' },
+    notifies: true,
+    memoryMb: 256,
+    timeoutSeconds: 30,
+  },
+} as const satisfies Record<ServiceName, ServiceSpec>;
+
+export function serviceSpec(service: ServiceName): ServiceSpec {
+  return SERVICE_SPECS[service];
+}
+
+export const CONSUMER_SERVICES = SERVICES.filter((s): s is ConsumerServiceName => SERVICE_SPECS[s].trigger === 'kafka');
+
+export function domainTopic(domain: Domain): string {
+  return `${domain}.events`;
+}
+
+export function deadLetterTopic(service: ConsumerServiceName): string {
+  return `${service}.dlq`;
+}
+
+/** Consumer group of one subscription; custom so IAM can name the exact group ARN. */
+export function consumerGroupId(service: ConsumerServiceName, domain: Domain): string {
+  return `${service}.${domain}`;
+}
+
+const DOMAIN_RETENTION_HOURS = 7 * 24;
+const DLQ_RETENTION_HOURS = 14 * 24;
+
+/** Every topic the cluster holds: one per domain, one dead-letter topic per consumer service. */
+export const TOPICS: readonly TopicSpec[] = [
+  ...DOMAINS.map((d) => ({ name: domainTopic(d), retentionHours: DOMAIN_RETENTION_HOURS, deadLetter: false })),
+  ...CONSUMER_SERVICES.map((s) => ({
+    name: deadLetterTopic(s),
+    retentionHours: DLQ_RETENTION_HOURS,
+    deadLetter: true,
+    ownerService: s,
+  })),
+];
+
+/** Topics a service reads from. */
+export function consumedTopics(service: ServiceName): string[] {
+  return unique(SERVICE_SPECS[service].subscriptions.map((s) => domainTopic(s.domain)));
+}
+
+/** Events a service publishes, derived from the producer field of each event. */
+export function publishedEvents(service: ServiceName): EventName[] {
+  return EVENT_NAMES.filter((e) => EVENTS[e].producer === service);
+}
+
+/** Topics a service writes to: its events' topics (its dead-letter topic is written by the ESM). */
+export function publishedTopics(service: ServiceName): string[] {
+  return unique(publishedEvents(service).map((e) => domainTopic(EVENTS[e].domain)));
+}
+
+export function consumerGroups(service: ServiceName): string[] {
+  if (service === 'order-api') return [];
+  return SERVICE_SPECS[service].subscriptions.map((s) => consumerGroupId(service, s.domain));
+}
+
+/** Services that consume an event type, for docs and for checks that every event has a reader. */
+export function consumersOf(event: EventName): ConsumerServiceName[] {
+  return CONSUMER_SERVICES.filter((s) =>
+    SERVICE_SPECS[s].subscriptions.some((sub) => (sub.events as readonly string[]).includes(event)),
+  );
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

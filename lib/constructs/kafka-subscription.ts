@@ -20,6 +20,8 @@ export interface KafkaSubscriptionProps {
   readonly fn: ServiceFunction;
   readonly cluster: KafkaClusterRef;
   readonly pollers: { readonly min: number; readonly max: number };
+  /** ESMs of one poller group share Event Poller Units instead of paying for one EPU each. */
+  readonly pollerGroupName: string;
 }
 
 /**
@@ -52,7 +54,11 @@ export class KafkaSubscription extends Construct {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: subscription.batchSize,
       maxBatchingWindow: Duration.seconds(subscription.batchingWindowSeconds),
-      provisionedPollerConfig: { minimumPollers: props.pollers.min, maximumPollers: props.pollers.max },
+      provisionedPollerConfig: {
+        minimumPollers: props.pollers.min,
+        maximumPollers: props.pollers.max,
+        pollerGroupName: props.pollerGroupName,
+      },
       filters: [
         lambda.FilterCriteria.filter({
           value: { type: lambda.FilterRule.or(...subscription.events.map(cloudEventType)) },

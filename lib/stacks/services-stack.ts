@@ -98,6 +98,7 @@ export class ServicesStack extends Stack {
             fn,
             cluster: kafka.cluster,
             pollers: pollersFor(config, service),
+            pollerGroupName: `order-pipeline-${config.profile}`,
           }),
         );
       }

@@ -135,7 +135,11 @@ describe('Services stack', () => {
       BisectBatchOnFunctionError: sub.bisectOnError,
       MaximumRecordAgeInSeconds: sub.maxRecordAgeSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ProvisionedPollerConfig: { MinimumPollers: config.pollers.min, MaximumPollers: config.pollers.max },
+      ProvisionedPollerConfig: {
+        MinimumPollers: config.pollers.min,
+        MaximumPollers: config.pollers.max,
+        PollerGroupName: 'order-pipeline-prod',
+      },
       DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopic(service)}` } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { type: sub.events.map(cloudEventType) } }) }] },
     });

@@ -178,7 +178,7 @@ export interface ConfigOverrides {
 
 /** Resolves a profile by name, applies overrides and validates the result. */
 export function loadConfig(profile: string, overrides: ConfigOverrides = {}): PipelineConfig {
-  const base = PROFILES[profile];
+  const base = Object.hasOwn(PROFILES, profile) ? PROFILES[profile] : undefined;
   if (!base) {
     throw new ConfigError(
       'profile',
@@ -260,6 +260,9 @@ function validatePollers(setting: string, pollers: { min: number; max: number },
   if (!Number.isInteger(pollers.min) || pollers.min < 1 || pollers.min > 200) {
     throw new ConfigError(`${setting}.min`, `is ${pollers.min}`, 'use a whole number from 1 to 200');
   }
+  if (!Number.isInteger(pollers.max)) {
+    throw new ConfigError(`${setting}.max`, `is ${pollers.max}`, 'use a whole number');
+  }
   if (pollers.max < pollers.min) {
     throw new ConfigError(`${setting}.max`, `(${pollers.max}) is below min (${pollers.min})`, 'raise max or lower min');
   }
@@ -294,11 +297,22 @@ function validateProvisioned(p: string, cluster: ProvisionedClusterConfig, azCou
       `lower replicationFactor to at most ${cluster.brokerCount} or add brokers`,
     );
   }
-  if (cluster.minInsyncReplicas < 1 || cluster.minInsyncReplicas >= cluster.replicationFactor) {
+  if (cluster.replicationFactor < 2) {
+    throw new ConfigError(
+      `${p} cluster.replicationFactor`,
+      `(${cluster.replicationFactor}) leaves no copy to fail over to`,
+      'use 3 (at least 2) so a broker can be lost without losing data',
+    );
+  }
+  if (
+    !Number.isInteger(cluster.minInsyncReplicas) ||
+    cluster.minInsyncReplicas < 1 ||
+    cluster.minInsyncReplicas >= cluster.replicationFactor
+  ) {
     throw new ConfigError(
       `${p} cluster.minInsyncReplicas`,
       `(${cluster.minInsyncReplicas}) must be at least 1 and below replicationFactor (${cluster.replicationFactor}) so one broker can be down`,
-      `use ${Math.max(1, cluster.replicationFactor - 1)}`,
+      `use ${cluster.replicationFactor - 1}`,
     );
   }
   if (cluster.volumeSizeGiB < 1 || cluster.volumeSizeGiB > 16_384) {

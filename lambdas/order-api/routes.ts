@@ -3,6 +3,7 @@
  * proxy events. The JSON Schemas are the same files API Gateway builds its request models from.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe } from '../shared/events/validation';
 import createOrderSchema from './schemas/CreateOrderRequest.schema.json';
@@ -13,7 +14,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 // The request schemas are written in the draft-04 subset API Gateway understands; Ajv 8 reads them
 // as draft-07 once the draft-04 `$schema` marker is dropped (the keywords used mean the same).
-const ajv = new Ajv({ allErrors: true, strict: true, validateFormats: false });
+// API Gateway does not check `format`; this does, so the edge refuses what events would refuse.
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
 const compile = (schema: Record<string, unknown>): ValidateFunction => {
   const { $schema: _draft04, ...rest } = schema;
   return ajv.compile(rest);

@@ -29,10 +29,18 @@ addFormats(ajv);
 const validateEnvelope = ajv.compile(envelopeSchema);
 const dataValidators = new Map<string, ValidateFunction>();
 
-/** Reads the schema version from `dataschema` (`.../<EventName>/v<N>.json`). */
-export function schemaVersionOf(dataschema: string): number | undefined {
-  const match = /\/v(\d+)\.json$/.exec(dataschema);
-  return match ? Number(match[1]) : undefined;
+export const SCHEMA_BASE_URI = 'https://schemas.orderpipeline.dev/events/';
+
+export function dataSchemaUri(name: EventName, version: number): string {
+  return `${SCHEMA_BASE_URI}${name}/v${version}.json`;
+}
+
+/** Reads the schema version from `dataschema`, which must be exactly `<base>/<EventName>/v<N>.json`. */
+export function schemaVersionOf(dataschema: string, name?: EventName): number | undefined {
+  if (!dataschema.startsWith(SCHEMA_BASE_URI)) return undefined;
+  const match = /^([A-Za-z]+)\/v([1-9]\d*)\.json$/.exec(dataschema.slice(SCHEMA_BASE_URI.length));
+  if (!match || (name !== undefined && match[1] !== name)) return undefined;
+  return Number(match[2]);
 }
 
 export function validateCloudEvent<T = unknown>(candidate: unknown): ValidationResult<T> {
@@ -44,7 +52,7 @@ export function validateCloudEvent<T = unknown>(candidate: unknown): ValidationR
   if (!event.type.startsWith(CLOUDEVENT_TYPE_PREFIX) || !EVENT_NAMES.includes(name)) {
     return { ok: false, reason: `unknown event type "${event.type}"` };
   }
-  const version = schemaVersionOf(event.dataschema);
+  const version = schemaVersionOf(event.dataschema, name);
   if (version === undefined || !(EVENTS[name].versions as readonly number[]).includes(version)) {
     return { ok: false, reason: `unknown schema version in dataschema "${event.dataschema}" for ${name}` };
   }

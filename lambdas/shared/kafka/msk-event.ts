@@ -73,6 +73,7 @@ export function decodeMskEvent(event: unknown): DecodedRecord[] {
 }
 
 function decodeRecord(partitionKey: string, record: MskRecord): DecodedRecord {
+  if (!isObject(record)) throw new MskEventShapeError(`a record under "${partitionKey}" is not an object`);
   if (typeof record.topic !== 'string' || typeof record.partition !== 'number' || typeof record.offset !== 'number') {
     throw new MskEventShapeError(`a record under "${partitionKey}" lacks topic, partition or offset`);
   }
@@ -83,12 +84,22 @@ function decodeRecord(partitionKey: string, record: MskRecord): DecodedRecord {
     timestamp: record.timestamp,
     key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null,
     value: record.value === undefined || record.value === null ? null : Buffer.from(record.value, 'base64'),
-    headers: (record.headers ?? []).flatMap((header) =>
-      // Buffer.from masks each number with & 0xff, which maps Java's signed bytes back to octets.
-      Object.entries(header).map(([name, bytes]) => ({ name, value: Buffer.from(bytes as number[]) })),
-    ),
+    headers: (record.headers ?? []).flatMap((header) => decodeHeader(partitionKey, record.offset, header)),
     itemIdentifier: { partition: `${record.topic}-${record.partition}`, offset: record.offset },
   };
+}
+
+function decodeHeader(partitionKey: string, offset: number, header: unknown): DecodedRecord['headers'] {
+  if (!isObject(header)) {
+    throw new MskEventShapeError(`a header of ${partitionKey}@${offset} is not an object`);
+  }
+  return Object.entries(header).map(([name, bytes]) => {
+    if (!Array.isArray(bytes) || !bytes.every((b) => Number.isInteger(b) && b >= -128 && b <= 255)) {
+      throw new MskEventShapeError(`header "${name}" of ${partitionKey}@${offset} is not an array of bytes`);
+    }
+    // Buffer.from masks each number with & 0xff, which maps Java's signed bytes back to octets.
+    return { name, value: Buffer.from(bytes as number[]) };
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -18,6 +18,32 @@ export type ConsumerServiceName = Exclude<ServiceName, 'order-api'>;
 export const TABLES = ['orders', 'inventory', 'payments', 'idempotency'] as const;
 export type TableName = (typeof TABLES)[number];
 
+export interface TableSpec {
+  readonly description: string;
+  /** String partition key attribute. */
+  readonly partitionKey: string;
+  /** String sort key attribute, if any. */
+  readonly sortKey?: string;
+  /** Epoch-seconds attribute DynamoDB expires items by. */
+  readonly ttlAttribute?: string;
+}
+
+/** Key schemas of the tables; the CDK stack and the local runtime create them from this. */
+export const TABLE_SPECS: Record<TableName, TableSpec> = {
+  orders: { description: 'The order view, written only by the order service.', partitionKey: 'orderId' },
+  inventory: {
+    description: 'The catalogue (price, available stock, holds per order) and reservations.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+  },
+  payments: { description: 'One payment record per order: charged, declined or refunded.', partitionKey: 'orderId' },
+  idempotency: {
+    description: 'Powertools idempotency records (event ids, Idempotency-Key requests).',
+    partitionKey: 'id',
+    ttlAttribute: 'expiration',
+  },
+};
+
 export interface TopicSpec {
   /** Kafka topic name. */
   readonly name: string;

@@ -17,6 +17,7 @@ import {
   publishedTopics,
   SERVICE_SPECS,
   type ServiceName,
+  TABLE_SPECS,
   TABLES,
   type TableName,
 } from '../topology';
@@ -28,15 +29,6 @@ export interface ServicesStackProps extends StackProps {
   readonly network: NetworkStack;
   readonly kafka: KafkaStack;
 }
-
-/** Key schema of each table; attribute names are part of the handlers' contract. */
-const TABLE_KEYS: Record<TableName, { partitionKey: string; sortKey?: string; ttl?: string }> = {
-  orders: { partitionKey: 'orderId' },
-  inventory: { partitionKey: 'pk', sortKey: 'sk' },
-  payments: { partitionKey: 'orderId' },
-  // Powertools idempotency's default attribute names.
-  idempotency: { partitionKey: 'id', ttl: 'expiration' },
-};
 
 /**
  * State and the Kafka-triggered services: DynamoDB tables, the notification topic, the Glue schema
@@ -56,11 +48,11 @@ export class ServicesStack extends Stack {
 
     this.tables = Object.fromEntries(
       TABLES.map((name) => {
-        const keys = TABLE_KEYS[name];
+        const keys = TABLE_SPECS[name];
         const table = new dynamodb.Table(this, `${pascalCase(name)}Table`, {
           partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
           ...(keys.sortKey ? { sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
-          ...(keys.ttl ? { timeToLiveAttribute: keys.ttl } : {}),
+          ...(keys.ttlAttribute ? { timeToLiveAttribute: keys.ttlAttribute } : {}),
           billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
           encryption: dynamodb.TableEncryption.AWS_MANAGED,
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -152,8 +144,9 @@ export class ServicesStack extends Stack {
           schema: { schemaArn: schema.attrArn },
           schemaDefinition: JSON.stringify(readEventSchema(event, version)),
         });
-        // Glue numbers versions in the order they are registered.
-        next.addResourceDependency(previous);
+        // Glue numbers versions in the order they are registered; the first later version already
+        // waits for the schema through its SchemaArn.
+        if (previous !== schema) next.addResourceDependency(previous);
         previous = next;
       }
     }

@@ -12,6 +12,10 @@ export const ENV = {
   kafkaAuth: 'KAFKA_AUTH',
   awsRegion: 'AWS_REGION',
   notificationTopicArn: 'NOTIFICATION_TOPIC_ARN',
+  /** Local runtime only: the DynamoDB API endpoint (dynalite). Unset on AWS. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  /** Local runtime only: where notifications are written instead of SNS. Unset on AWS. */
+  notificationOutboxDir: 'NOTIFICATION_OUTBOX_DIR',
   /** Powertools reads these two itself. */
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',

@@ -1,5 +1,5 @@
 /**
- * Everything derived from the event JSON Schemas, rendered in one place so it cannot drift:
+ * Everything derived from the event (and HTTP request) JSON Schemas, rendered in one place so it cannot drift:
  * TypeScript types, ahead-of-time compiled validators (no Ajv compiler in the Lambda bundles, no
  * compile step at cold start) and the event catalogue in docs/events.md.
  *
@@ -11,7 +11,13 @@ import Ajv, { _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
 import { compile } from 'json-schema-to-typescript';
-import { EVENT_SCHEMA_DIR, eventSchemaPath, type JsonObject } from '../lib/schema-files';
+import {
+  EVENT_SCHEMA_DIR,
+  eventSchemaPath,
+  type JsonObject,
+  REQUEST_SCHEMAS,
+  readRequestSchema,
+} from '../lib/schema-files';
 import {
   cloudEventType,
   consumersOf,
@@ -55,10 +61,23 @@ export async function renderTypes(): Promise<string> {
           bannerComment: '',
           additionalProperties: false,
           strictIndexSignatures: true,
+          ignoreMinAndMaxItems: true,
           format: false,
         }),
       );
     }
+  }
+  for (const name of REQUEST_SCHEMAS) {
+    const { $schema: _draft04, ...schema } = readRequestSchema(name);
+    parts.push(
+      await compile({ ...schema, title: name } as never, name, {
+        bannerComment: '',
+        additionalProperties: false,
+        strictIndexSignatures: true,
+        ignoreMinAndMaxItems: true,
+        format: false,
+      }),
+    );
   }
   parts.push(
     '/** The data of each event type at its latest schema version: what producers publish. */',
@@ -92,6 +111,13 @@ export function renderValidators(): string {
       ajv.addSchema(schema);
       exports[validatorName(event, version)] = schema.$id as string;
     }
+  }
+  // The HTTP request schemas are draft-04 for API Gateway; their keywords mean the same in draft-07.
+  for (const name of REQUEST_SCHEMAS) {
+    const { $schema: _draft04, ...schema } = readRequestSchema(name);
+    const id = `https://schemas.orderpipeline.dev/requests/${name}.json`;
+    ajv.addSchema({ ...schema, $id: id });
+    exports[name] = id;
   }
   return `${HEADER}// @ts-nocheck\n${standaloneCode(ajv, exports)}\n`;
 }

@@ -1,17 +1,15 @@
-/**
- * The inventory service's Lambda entry. It validates every CloudEvent the inventory subscriptions deliver
- * and reports the invalid ones as partial batch failures; the service's business effects are built
- * on this entry by the domain-services work (see README, "Status").
- */
+/** The inventory service's Lambda entry: the shared Kafka consumer around the inventory core. */
+import { tableEnvVar } from '../../lib/runtime-contract';
+import { documentClient } from '../shared/aws-clients';
+import { requireEnv } from '../shared/env';
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
+import { inventoryHandlers } from './core';
+import { dynamoInventoryStore } from './store';
 
-export const handler = kafkaHandler('inventory', (logger) => async ({ name, event, record }) => {
-  logger.info('event received', {
-    type: name,
-    eventId: event.id,
-    subject: event.subject,
-    correlationId: event.correlationid,
-    partition: record.itemIdentifier.partition,
-    offset: record.offset,
-  });
-});
+export const handler = kafkaHandler('inventory', ({ log, publisher }) =>
+  inventoryHandlers({
+    store: dynamoInventoryStore(documentClient(), requireEnv(tableEnvVar('inventory'))),
+    publisher,
+    logger: log,
+  }),
+);

@@ -1,17 +1,15 @@
 /**
- * The notification service's Lambda entry. It validates every CloudEvent the notification subscriptions deliver
- * and reports the invalid ones as partial batch failures; the service's business effects are built
- * on this entry by the domain-services work (see README, "Status").
+ * The notification service's Lambda entry: the shared Kafka consumer around the notification core,
+ * sending through SNS on AWS or the file outbox in the local runtime (see notifierFromEnv).
  */
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
+import { notificationHandlers } from './core';
+import { notifierFromEnv } from './notifier';
 
-export const handler = kafkaHandler('notification', (logger) => async ({ name, event, record }) => {
-  logger.info('event received', {
-    type: name,
-    eventId: event.id,
-    subject: event.subject,
-    correlationId: event.correlationid,
-    partition: record.itemIdentifier.partition,
-    offset: record.offset,
-  });
-});
+export const handler = kafkaHandler('notification', ({ log, publisher }) =>
+  notificationHandlers({
+    notifier: notifierFromEnv(),
+    publisher,
+    logger: log,
+  }),
+);

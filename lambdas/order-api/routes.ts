@@ -1,92 +1,158 @@
 /**
- * Routing and request validation for the order API, pure so it can be tested with real API Gateway
- * proxy events. The JSON Schemas are the same files API Gateway builds its request models from.
+ * Routing, validation and the answers of the order API, behind injected dependencies so it can be
+ * tested with real API Gateway proxy events against a real DynamoDB API. Every row of the design's
+ * bad-input table is answered here: 400 naming the field, 413, 415, 404, 405, 409, 422, 503.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ErrorObject } from 'ajv';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { describe } from '../shared/events/validation';
-import createOrderSchema from './schemas/CreateOrderRequest.schema.json';
-import registerUserSchema from './schemas/RegisterUserRequest.schema.json';
+import * as generated from '../shared/events/validators.generated';
+import { PublishError } from '../shared/kafka/publisher';
+import type { OrderApiDeps } from './deps';
+import { header, problem } from './http';
+import { type CreateOrderRequest, createOrder, getOrder } from './orders';
+import { type RegisterUserRequest, registerUser } from './users';
 
 /** Largest body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Idempotency-Key values: printable ASCII, as HTTP header values usually are, up to 128 characters. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
-// The request schemas are written in the draft-04 subset API Gateway understands; Ajv 8 reads them
-// as draft-07 once the draft-04 `$schema` marker is dropped (the keywords used mean the same).
-// API Gateway does not check `format`; this does, so the edge refuses what events would refuse.
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-const compile = (schema: Record<string, unknown>): ValidateFunction => {
-  const { $schema: _draft04, ...rest } = schema;
-  return ajv.compile(rest);
-};
-const validators = {
-  createOrder: compile(createOrderSchema),
-  registerUser: compile(registerUserSchema),
-};
+// Compiled ahead of time from the same schema files API Gateway builds its request models from. API
+// Gateway does not check `format`; these do, so the edge refuses what the events would refuse.
+interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+const validators = generated as unknown as Record<'CreateOrderRequest' | 'RegisterUserRequest', ValidateFunction>;
+
+type Handler = (
+  event: APIGatewayProxyEvent,
+  params: string[],
+  deps: OrderApiDeps,
+  context?: Context,
+) => Promise<APIGatewayProxyResult>;
 
 interface Route {
   readonly pattern: RegExp;
-  readonly methods: Readonly<Record<string, (event: APIGatewayProxyEvent, params: string[]) => APIGatewayProxyResult>>;
+  readonly methods: Readonly<Record<string, Handler>>;
 }
 
 const ROUTES: readonly Route[] = [
-  { pattern: /^\/orders$/, methods: { POST: (event) => withBody(event, validators.createOrder) } },
-  { pattern: /^\/orders\/([^/]+)$/, methods: { GET: () => notYet('reading the order view') } },
-  { pattern: /^\/users$/, methods: { POST: (event) => withBody(event, validators.registerUser) } },
+  {
+    pattern: /^\/orders$/,
+    methods: {
+      POST: (event, _params, deps, context) =>
+        withBody<CreateOrderRequest>(
+          event,
+          validators.CreateOrderRequest,
+          deps,
+          context,
+          'POST /orders',
+          (body, correlationId) => createOrder(body, correlationId, deps),
+        ),
+    },
+  },
+  { pattern: /^\/orders\/([^/]+)$/, methods: { GET: (_event, [orderId], deps) => getOrder(orderId ?? '', deps) } },
+  {
+    pattern: /^\/users$/,
+    methods: {
+      POST: (event, _params, deps, context) =>
+        withBody<RegisterUserRequest>(
+          event,
+          validators.RegisterUserRequest,
+          deps,
+          context,
+          'POST /users',
+          (body, correlationId) => registerUser(body, correlationId, deps),
+        ),
+    },
+  },
 ];
 
-export function routeRequest(event: APIGatewayProxyEvent): APIGatewayProxyResult {
+export async function routeRequest(
+  event: APIGatewayProxyEvent,
+  deps: OrderApiDeps,
+  context?: Context,
+): Promise<APIGatewayProxyResult> {
   const path = event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;
   for (const route of ROUTES) {
     const match = route.pattern.exec(path);
     if (!match) continue;
     const method = route.methods[event.httpMethod];
     if (!method) {
-      return json(
-        405,
-        { error: 'method_not_allowed', message: `${event.httpMethod} is not allowed on ${path}` },
-        {
-          Allow: Object.keys(route.methods).join(', '),
-        },
-      );
+      return problem(405, 'method_not_allowed', `${event.httpMethod} is not allowed on ${path}`, {
+        Allow: Object.keys(route.methods).join(', '),
+      });
     }
-    return method(event, match.slice(1));
+    let params: string[];
+    try {
+      params = match.slice(1).map(decodeURIComponent);
+    } catch {
+      return problem(400, 'invalid_request', `the path ${path} is not valid percent-encoding`);
+    }
+    try {
+      return await method(event, params, deps, context);
+    } catch (error) {
+      if (error instanceof PublishError) {
+        deps.logger.error('publish failed', { reason: error.message });
+        return problem(503, 'unavailable', 'the event log is unreachable; nothing was recorded, retry later', {
+          'Retry-After': '5',
+        });
+      }
+      throw error;
+    }
   }
-  return json(404, { error: 'not_found', message: `no route for ${event.httpMethod} ${path}` });
+  return problem(404, 'not_found', `no route for ${event.httpMethod} ${path}`);
 }
 
-function withBody(event: APIGatewayProxyEvent, validate: ValidateFunction): APIGatewayProxyResult {
+async function withBody<T>(
+  event: APIGatewayProxyEvent,
+  validate: ValidateFunction,
+  deps: OrderApiDeps,
+  context: Context | undefined,
+  scope: string,
+  respond: (body: T, correlationId: string) => Promise<APIGatewayProxyResult>,
+): Promise<APIGatewayProxyResult> {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    return json(415, { error: 'unsupported_media_type', message: 'send the body as application/json' });
+    return problem(415, 'unsupported_media_type', 'send the body as application/json');
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
   if (raw.length > MAX_BODY_BYTES) {
-    return json(413, { error: 'payload_too_large', message: `the body is over ${MAX_BODY_BYTES} bytes` });
+    return problem(413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
   }
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
-    return json(400, { error: 'malformed_json', message: 'the body is not valid JSON' });
+    return problem(400, 'malformed_json', 'the body is not valid JSON');
   }
   if (!validate(body)) {
-    return json(400, { error: 'invalid_request', message: describe(validate.errors) });
+    return problem(400, 'invalid_request', describe(validate.errors));
   }
-  return notYet('publishing');
+  const correlationId = correlationIdOf(event, deps);
+  const key = header(event, 'idempotency-key');
+  if (key === undefined) return respond(body as T, correlationId);
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    return problem(400, 'invalid_request', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
+  }
+  const outcome = await deps.requestIdempotency.run(scope, key, body, () => respond(body as T, correlationId), context);
+  switch (outcome.kind) {
+    case 'response':
+      return outcome.response;
+    case 'conflict':
+      return problem(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');
+    case 'in-progress':
+      return problem(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', {
+        'Retry-After': '1',
+      });
+  }
 }
 
-function notYet(what: string): APIGatewayProxyResult {
-  return json(501, { error: 'not_implemented', message: `${what} is not built yet; the request itself is valid` });
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const found = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return found?.[1] ?? undefined;
-}
-
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+/** A caller may pass its own correlation id; otherwise the API Gateway request id starts one. */
+function correlationIdOf(event: APIGatewayProxyEvent, deps: OrderApiDeps): string {
+  const given = header(event, 'x-correlation-id');
+  if (given && /^[\x21-\x7e]{1,128}$/.test(given)) return given;
+  return event.requestContext?.requestId || deps.newCorrelationId();
 }

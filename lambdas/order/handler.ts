@@ -1,17 +1,15 @@
-/**
- * The order service's Lambda entry. It validates every CloudEvent the order subscriptions deliver
- * and reports the invalid ones as partial batch failures; the service's business effects are built
- * on this entry by the domain-services work (see README, "Status").
- */
+/** The order service's Lambda entry: the shared Kafka consumer around the order saga. */
+import { tableEnvVar } from '../../lib/runtime-contract';
+import { documentClient } from '../shared/aws-clients';
+import { requireEnv } from '../shared/env';
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
+import { orderHandlers } from './core';
+import { dynamoOrderViewStore } from './store';
 
-export const handler = kafkaHandler('order', (logger) => async ({ name, event, record }) => {
-  logger.info('event received', {
-    type: name,
-    eventId: event.id,
-    subject: event.subject,
-    correlationId: event.correlationid,
-    partition: record.itemIdentifier.partition,
-    offset: record.offset,
-  });
-});
+export const handler = kafkaHandler('order', ({ log, publisher }) =>
+  orderHandlers({
+    store: dynamoOrderViewStore(documentClient(), requireEnv(tableEnvVar('orders'))),
+    publisher,
+    logger: log,
+  }),
+);

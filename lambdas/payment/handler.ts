@@ -1,17 +1,15 @@
-/**
- * The payment service's Lambda entry. It validates every CloudEvent the payment subscriptions deliver
- * and reports the invalid ones as partial batch failures; the service's business effects are built
- * on this entry by the domain-services work (see README, "Status").
- */
+/** The payment service's Lambda entry: the shared Kafka consumer around the payment core. */
+import { tableEnvVar } from '../../lib/runtime-contract';
+import { documentClient } from '../shared/aws-clients';
+import { requireEnv } from '../shared/env';
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
+import { paymentHandlers } from './core';
+import { dynamoPaymentStore } from './store';
 
-export const handler = kafkaHandler('payment', (logger) => async ({ name, event, record }) => {
-  logger.info('event received', {
-    type: name,
-    eventId: event.id,
-    subject: event.subject,
-    correlationId: event.correlationid,
-    partition: record.itemIdentifier.partition,
-    offset: record.offset,
-  });
-});
+export const handler = kafkaHandler('payment', ({ log, publisher }) =>
+  paymentHandlers({
+    store: dynamoPaymentStore(documentClient(), requireEnv(tableEnvVar('payments'))),
+    publisher,
+    logger: log,
+  }),
+);

@@ -1,17 +1,10 @@
-/**
- * The shipping service's Lambda entry. It validates every CloudEvent the shipping subscriptions deliver
- * and reports the invalid ones as partial batch failures; the service's business effects are built
- * on this entry by the domain-services work (see README, "Status").
- */
+/** The shipping service's Lambda entry: the shared Kafka consumer around the shipping core. */
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
+import { shippingHandlers } from './core';
 
-export const handler = kafkaHandler('shipping', (logger) => async ({ name, event, record }) => {
-  logger.info('event received', {
-    type: name,
-    eventId: event.id,
-    subject: event.subject,
-    correlationId: event.correlationid,
-    partition: record.itemIdentifier.partition,
-    offset: record.offset,
-  });
-});
+export const handler = kafkaHandler('shipping', ({ log, publisher }) =>
+  shippingHandlers({
+    publisher,
+    logger: log,
+  }),
+);

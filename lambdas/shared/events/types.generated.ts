@@ -17,7 +17,7 @@ customerId: string
  * @minItems 1
  * @maxItems 50
  */
-items: [{
+items: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
@@ -27,17 +27,7 @@ quantity: number
  * Catalogue unit price in minor units, set by the order API (never by the client).
  */
 unitPriceCents: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-quantity: number
-/**
- * Catalogue unit price in minor units, set by the order API (never by the client).
- */
-unitPriceCents: number
-})[]]
+}[]
 /**
  * Sum of quantity * unitPriceCents, in minor units.
  */
@@ -83,7 +73,7 @@ customerId: string
  * @minItems 1
  * @maxItems 50
  */
-items: [{
+items: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
@@ -93,17 +83,7 @@ quantity: number
  * Catalogue unit price in minor units, set by the order API (never by the client).
  */
 unitPriceCents: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-quantity: number
-/**
- * Catalogue unit price in minor units, set by the order API (never by the client).
- */
-unitPriceCents: number
-})[]]
+}[]
 /**
  * Sum of quantity * unitPriceCents, in minor units.
  */
@@ -162,7 +142,7 @@ currency: string
  * @minItems 1
  * @maxItems 50
  */
-items: [{
+items: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
@@ -172,17 +152,7 @@ quantity: number
  * Catalogue unit price in minor units, set by the order API (never by the client).
  */
 unitPriceCents: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-quantity: number
-/**
- * Catalogue unit price in minor units, set by the order API (never by the client).
- */
-unitPriceCents: number
-})[]]
+}[]
 /**
  * Where the order is shipped.
  */
@@ -302,19 +272,13 @@ reservationId: string
  * @minItems 1
  * @maxItems 50
  */
-items: [{
+items: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
 sku: string
 quantity: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-quantity: number
-})[]]
+}[]
 }
 
 /**
@@ -330,7 +294,7 @@ reason: ("out_of_stock" | "unknown_sku")
  * @minItems 1
  * @maxItems 50
  */
-shortages: [{
+shortages: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
@@ -340,17 +304,7 @@ requested: number
  * Units available when the reservation was tried (0 for an unknown SKU).
  */
 available: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-requested: number
-/**
- * Units available when the reservation was tried (0 for an unknown SKU).
- */
-available: number
-})[]]
+}[]
 }
 
 /**
@@ -369,19 +323,13 @@ reservationId: string
  * @minItems 1
  * @maxItems 50
  */
-items: [{
+items: {
 /**
  * Stock keeping unit, e.g. "SKU-001".
  */
 sku: string
 quantity: number
-}, ...({
-/**
- * Stock keeping unit, e.g. "SKU-001".
- */
-sku: string
-quantity: number
-})[]]
+}[]
 }
 
 /**
@@ -466,6 +414,58 @@ export interface UserRegisteredV1 {
  * User id: "usr_" followed by 10-40 alphanumerics (the producer uses a ULID).
  */
 userId: string
+email: string
+name: string
+}
+
+/**
+ * Body of POST /orders. Prices come from the catalogue, never from the client.
+ */
+export interface CreateOrderRequest {
+/**
+ * Customer id as given by the client (e.g. "c-42" or a usr_ id).
+ */
+customerId: string
+/**
+ * @minItems 1
+ * @maxItems 50
+ */
+items: {
+/**
+ * Stock keeping unit, e.g. "SKU-001".
+ */
+sku: string
+quantity: number
+}[]
+/**
+ * Payment method token (tok_visa succeeds, tok_declined is declined).
+ */
+paymentMethod: string
+/**
+ * Where the order is shipped.
+ */
+shippingAddress: {
+name: string
+line1: string
+line2?: string
+city: string
+postalCode: string
+/**
+ * ISO 3166-1 alpha-2 country code.
+ */
+country: string
+}
+email: string
+/**
+ * Optional message printed on the packing slip.
+ */
+giftMessage?: string
+}
+
+/**
+ * Body of POST /users.
+ */
+export interface RegisterUserRequest {
 email: string
 name: string
 }

@@ -1,61 +1,46 @@
 /**
  * The consumer wrapper every Kafka-triggered service uses: decode each record of the MSK event,
- * parse and validate its CloudEvent, hand valid events to the service, and report the records that
- * failed as Kafka partial batch failures so the ESM retries, bisects and dead-letters only those.
+ * parse and validate its CloudEvent, skip events already handled (by event id), dispatch by type,
+ * and answer with Kafka partial batch failures so the ESM retries, bisects and dead-letters only
+ * the records that failed.
+ *
+ * Two kinds of failure: a record that can never succeed (not JSON, fails its schema, a type the
+ * service does not handle) is written to the service's dead-letter topic at once with its reason,
+ * and its partition moves on; an error while handling a valid event is reported as a batch item
+ * failure, so Lambda retries it as configured and then dead-letters it itself.
  */
+import type { Context } from 'aws-lambda';
 import type { EventName } from '../../../lib/topology';
+import type { ReceivedEventData } from '../events/types.generated';
 import { type CloudEvent, validateCloudEvent } from '../events/validation';
+import type { IdempotencyGuard } from '../idempotency';
+import type { DeadLetterSink } from './dead-letter';
 import { type DecodedRecord, decodeMskEvent, type KafkaBatchResponse } from './msk-event';
 
-export interface HandledEvent {
-  readonly name: EventName;
-  readonly version: number;
-  readonly event: CloudEvent;
-  readonly record: DecodedRecord;
-}
+export type EventHandlers = {
+  readonly [N in EventName]?: (event: CloudEvent<ReceivedEventData[N]>, record: DecodedRecord) => Promise<void>;
+};
 
 export interface ConsumerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type EventHandler = (handled: HandledEvent) => Promise<void>;
+export interface BatchOutcome {
+  handled: number;
+  duplicates: number;
+  deadLettered: number;
+  failed: number;
+}
 
-/**
- * Processes records in order; after the first failure in a partition the rest of that partition is
- * reported too, because the ESM resumes a partition from its lowest failed offset anyway and a
- * later record must not take effect before an earlier one of the same aggregate.
- */
-export async function consumeBatch(
-  event: unknown,
-  handle: EventHandler,
-  logger: ConsumerLogger,
-): Promise<KafkaBatchResponse> {
-  const records = decodeMskEvent(event);
-  const failures: KafkaBatchResponse['batchItemFailures'] = [];
-  const failedPartitions = new Set<string>();
-  for (const record of records) {
-    const { partition, offset } = record.itemIdentifier;
-    if (failedPartitions.has(partition)) {
-      failures.push({ itemIdentifier: record.itemIdentifier });
-      continue;
-    }
-    try {
-      const parsed = parseRecord(record);
-      const result = validateCloudEvent(parsed);
-      if (!result.ok) throw new InvalidRecordError(result.reason);
-      await handle({ name: result.name, version: result.version, event: result.event, record });
-    } catch (error) {
-      logger.error('record failed', {
-        partition,
-        offset,
-        reason: error instanceof Error ? error.message : String(error),
-      });
-      failedPartitions.add(partition);
-      failures.push({ itemIdentifier: record.itemIdentifier });
-    }
-  }
-  return { batchItemFailures: failures };
+export interface ConsumerDeps {
+  readonly handlers: EventHandlers;
+  readonly idempotency: IdempotencyGuard;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: ConsumerLogger;
+  /** Called once per batch with its counts, for metrics. */
+  readonly onOutcome?: (outcome: BatchOutcome) => void;
 }
 
 export class InvalidRecordError extends Error {
@@ -65,11 +50,83 @@ export class InvalidRecordError extends Error {
   }
 }
 
-function parseRecord(record: DecodedRecord): unknown {
-  if (record.value === null) throw new InvalidRecordError('record has no value');
-  try {
-    return JSON.parse(record.value.toString('utf8'));
-  } catch {
-    throw new InvalidRecordError('value is not JSON');
+/**
+ * Records are processed in order. After a failure in a partition, the rest of that partition is
+ * reported too: the ESM resumes a partition from its lowest failed offset, and a later event of an
+ * aggregate must not take effect before an earlier one.
+ */
+export async function consumeBatch(event: unknown, deps: ConsumerDeps, context?: Context): Promise<KafkaBatchResponse> {
+  const records = decodeMskEvent(event);
+  const { eventSource, eventSourceArn, bootstrapServers } = event as {
+    eventSource?: string;
+    eventSourceArn?: string;
+    bootstrapServers?: string;
+  };
+  const envelope = { eventSource, eventSourceArn, bootstrapServers };
+  const failures: KafkaBatchResponse['batchItemFailures'] = [];
+  const failedPartitions = new Set<string>();
+  const outcome: BatchOutcome = { handled: 0, duplicates: 0, deadLettered: 0, failed: 0 };
+
+  for (const record of records) {
+    const { partition, offset } = record.itemIdentifier;
+    if (failedPartitions.has(partition)) {
+      failures.push({ itemIdentifier: record.itemIdentifier });
+      outcome.failed++;
+      continue;
+    }
+    try {
+      const checked = checkRecord(record, deps.handlers);
+      if (!checked.ok) {
+        await deps.deadLetters.send(record.raw, checked.reason, {
+          ...envelope,
+          ...(context ? { requestId: context.awsRequestId, functionArn: context.invokedFunctionArn } : {}),
+        });
+        deps.logger.warn('record dead-lettered', { partition, offset, reason: checked.reason });
+        outcome.deadLettered++;
+        continue;
+      }
+      const { cloudEvent, handler } = checked;
+      const result = await deps.idempotency.run(cloudEvent.id, () => handler(cloudEvent, record), context);
+      if (result === 'duplicate') {
+        deps.logger.info('duplicate skipped', { partition, offset, eventId: cloudEvent.id, type: cloudEvent.type });
+        outcome.duplicates++;
+      } else {
+        outcome.handled++;
+      }
+    } catch (error) {
+      deps.logger.error('record failed', {
+        partition,
+        offset,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      failedPartitions.add(partition);
+      failures.push({ itemIdentifier: record.itemIdentifier });
+      outcome.failed++;
+    }
   }
+  deps.onOutcome?.(outcome);
+  return { batchItemFailures: failures };
+}
+
+type CheckedRecord =
+  | {
+      readonly ok: true;
+      readonly cloudEvent: CloudEvent;
+      readonly handler: (event: CloudEvent, record: DecodedRecord) => Promise<void>;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+function checkRecord(record: DecodedRecord, handlers: EventHandlers): CheckedRecord {
+  if (record.value === null) return { ok: false, reason: 'record has no value' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.value.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'value is not JSON' };
+  }
+  const result = validateCloudEvent(parsed);
+  if (!result.ok) return { ok: false, reason: result.reason };
+  const handler = handlers[result.name] as ((event: CloudEvent, record: DecodedRecord) => Promise<void>) | undefined;
+  if (!handler) return { ok: false, reason: `this service does not handle ${result.name}` };
+  return { ok: true, cloudEvent: result.event, handler };
 }

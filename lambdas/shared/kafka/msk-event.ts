@@ -48,6 +48,8 @@ export interface DecodedRecord {
   readonly value: Buffer | null;
   readonly headers: readonly { readonly name: string; readonly value: Buffer }[];
   readonly itemIdentifier: KafkaItemIdentifier;
+  /** The record exactly as Lambda delivered it, for dead-letter payloads. */
+  readonly raw: MskRecord;
 }
 
 export class MskEventShapeError extends Error {
@@ -86,6 +88,7 @@ function decodeRecord(partitionKey: string, record: MskRecord): DecodedRecord {
     value: record.value === undefined || record.value === null ? null : Buffer.from(record.value, 'base64'),
     headers: (record.headers ?? []).flatMap((header) => decodeHeader(partitionKey, record.offset, header)),
     itemIdentifier: { partition: `${record.topic}-${record.partition}`, offset: record.offset },
+    raw: record,
   };
 }
 

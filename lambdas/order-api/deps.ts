@@ -1,0 +1,19 @@
+import type { Product } from '../shared/catalogue';
+import type { EventPublisher } from '../shared/kafka/publisher';
+import type { RequestIdempotency } from './request-idempotency';
+
+/** What the order API needs from the world; the handler wires the real ones, tests real-but-local ones. */
+export interface OrderApiDeps {
+  readonly publisher: EventPublisher;
+  readonly products: (skus: readonly string[]) => Promise<Map<string, Product>>;
+  /** The order view item as the order service stored it, or undefined. */
+  readonly orderView: (orderId: string) => Promise<Record<string, unknown> | undefined>;
+  readonly requestIdempotency: RequestIdempotency;
+  readonly newOrderId: () => string;
+  readonly newUserId: () => string;
+  readonly newCorrelationId: () => string;
+  readonly logger: {
+    info(message: string, fields?: Record<string, unknown>): void;
+    error(message: string, fields?: Record<string, unknown>): void;
+  };
+}

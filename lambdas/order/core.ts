@@ -1,0 +1,110 @@
+/**
+ * The order service: the saga that confirms or cancels each order, and the only writer of the order
+ * view. Every event is applied to the order's view item by a pure transition (view.ts) under an
+ * optimistic lock, so the four subscriptions, which run concurrently, never lose each other's
+ * facts, and the write that settles an order is made exactly once.
+ *
+ * Publishing follows the write: the handler whose write settled the order publishes the decision
+ * (deterministic id), then marks it published. If it dies or Kafka fails in between, the ESM
+ * redelivers that same event, which changes nothing in the view but finds its decision unpublished
+ * and publishes it again with the same id.
+ */
+import { createEvent } from '../shared/events/envelope';
+import type { CloudEvent } from '../shared/events/validation';
+import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
+import type { EventPublisher } from '../shared/kafka/publisher';
+import type { OrderViewStore } from './store';
+import {
+  applyEvent,
+  type Decision,
+  decisionPayload,
+  markPublished,
+  type OrderViewItem,
+  pendingPublication,
+  type SagaEvent,
+  type SagaEventName,
+  type Transition,
+} from './view';
+
+export interface OrderDeps {
+  readonly store: OrderViewStore;
+  readonly publisher: EventPublisher;
+  readonly logger: ConsumerLogger;
+  readonly now?: () => Date;
+  /** Writes tried per event before giving up to the ESM's retry; contention is four writers at most. */
+  readonly maxAttempts?: number;
+}
+
+export type OrderHandlers = Required<Pick<EventHandlers, SagaEventName>>;
+
+export class OrderContentionError extends Error {
+  constructor(orderId: string, attempts: number) {
+    super(`order ${orderId} changed under each of ${attempts} attempts to update it`);
+    this.name = 'OrderContentionError';
+  }
+}
+
+export function orderHandlers(deps: OrderDeps): OrderHandlers {
+  const clock = deps.now ?? (() => new Date());
+  const now = () => clock().toISOString();
+  const maxAttempts = deps.maxAttempts ?? 10;
+
+  /** Read, transform, conditional write; on a lost race, read again. */
+  async function update(
+    orderId: string,
+    transform: (current: OrderViewItem | undefined) => Transition | undefined,
+  ): Promise<OrderViewItem | undefined> {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const current = await deps.store.get(orderId);
+      const transition = transform(current);
+      if (!transition?.changed) return current;
+      if ((await deps.store.save(transition.item, current?.version)) === 'saved') return transition.item;
+    }
+    // Transient by nature: throwing lets the ESM retry the record later.
+    throw new OrderContentionError(orderId, maxAttempts);
+  }
+
+  async function publishDecision(item: OrderViewItem, decision: Decision, incoming: CloudEvent): Promise<void> {
+    const payload = decisionPayload(item);
+    const meta = {
+      subject: item.orderId,
+      correlationId: incoming.correlationid,
+      id: decision.eventId,
+      time: new Date(decision.decidedAt),
+    };
+    const event =
+      payload.name === 'OrderConfirmed'
+        ? createEvent('OrderConfirmed', payload.data, meta)
+        : createEvent('OrderCancelled', payload.data, meta);
+    await deps.publisher.publish([event]);
+    await update(item.orderId, (current) => (current ? markPublished(current, now()) : undefined));
+    deps.logger.info('order decision published', {
+      orderId: item.orderId,
+      type: decision.event,
+      eventId: decision.eventId,
+      ...(item.cancelReason ? { reason: item.cancelReason } : {}),
+    });
+  }
+
+  async function handle(incoming: SagaEvent): Promise<void> {
+    const { event } = incoming;
+    const orderId = event.data.orderId;
+    // The item as stored, whether this delivery wrote it or found the event already applied.
+    const item = await update(orderId, (current) => applyEvent(current, incoming, now()));
+    if (!item) throw new Error(`order ${orderId} has no view item after applying ${event.id}`);
+    deps.logger.info('order event applied', { orderId, type: incoming.name, eventId: event.id, status: item.status });
+    const decision = pendingPublication(item, event.id);
+    if (decision) await publishDecision(item, decision, event);
+  }
+
+  return {
+    OrderCreated: (event) => handle({ name: 'OrderCreated', event }),
+    PaymentCompleted: (event) => handle({ name: 'PaymentCompleted', event }),
+    PaymentFailed: (event) => handle({ name: 'PaymentFailed', event }),
+    PaymentRefunded: (event) => handle({ name: 'PaymentRefunded', event }),
+    InventoryReserved: (event) => handle({ name: 'InventoryReserved', event }),
+    InventoryReservationFailed: (event) => handle({ name: 'InventoryReservationFailed', event }),
+    InventoryReleased: (event) => handle({ name: 'InventoryReleased', event }),
+    ShipmentPrepared: (event) => handle({ name: 'ShipmentPrepared', event }),
+  };
+}

@@ -1,0 +1,393 @@
+/**
+ * The order view and the saga's transitions, as pure functions over one DynamoDB item.
+ *
+ * The order service is the only writer of the `orders` table (partition key `orderId`, one item per
+ * order); GET /orders/{orderId} reads it and answers `toPublicView(item)`. Item layout:
+ *
+ * | attribute       | type                                   | meaning                                               |
+ * |-----------------|----------------------------------------|-------------------------------------------------------|
+ * | orderId         | S                                      | key                                                   |
+ * | version         | N                                      | optimistic lock: every write is `version = :expected` |
+ * | status          | S  PENDING/CONFIRMED/CANCELLED/SHIPPED | PENDING until the facts settle the order              |
+ * | correlationId   | S                                      | of the first event seen for the order                 |
+ * | details         | M  (absent until OrderCreated)         | customerId, email, items[{sku,quantity,unitPriceCents}], totalCents, currency, shippingAddress, createdAt (OrderCreated time) |
+ * | payment         | M  (optional fact)                     | {status: COMPLETED, paymentId, amountCents, currency} or {status: FAILED, reason, amountCents, currency} |
+ * | inventory       | M  (optional fact)                     | {status: RESERVED, reservationId} or {status: FAILED, reason, shortages[{sku,requested,available}]} |
+ * | shipment        | M  (optional fact)                     | shipmentId, carrier, trackingNumber                   |
+ * | cancelReason    | S  (when CANCELLED)                    | payment_failed or out_of_stock                        |
+ * | cancelDetail    | S  (when CANCELLED)                    | human-readable explanation                            |
+ * | decision        | M  (once settled)                      | event (OrderConfirmed/OrderCancelled), eventId, decidedAt, decidedBy (id of the event whose write settled it) |
+ * | publishedEvents | L  of S                                | decision events Kafka has acknowledged                |
+ * | history         | L  of M                                | {type, eventId, time} per applied event, once each, plus the published decision event |
+ * | updatedAt       | S  ISO time                            | last write                                            |
+ *
+ * Events of one order arrive on four topics through four event source mappings, so they race and
+ * come in any order (a PaymentCompleted may be processed before its OrderCreated). Each event is
+ * stored as a fact first; the order only moves once the facts, and the OrderCreated details the
+ * outgoing events need, are all there. An item without `details` is an order the API does not know
+ * yet: `toPublicView` answers undefined for it, which the API should treat like a missing item (404).
+ */
+import type { EventName } from '../../lib/topology';
+import { deterministicId } from '../shared/events/envelope';
+import type {
+  EventData,
+  InventoryReservationFailedV1,
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  PaymentFailedV1,
+  ReceivedEventData,
+  ShipmentPreparedV1,
+} from '../shared/events/types.generated';
+import type { CloudEvent } from '../shared/events/validation';
+
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'SHIPPED';
+export type CancelReason = OrderCancelledV1['reason'];
+export type DecisionEvent = 'OrderConfirmed' | 'OrderCancelled';
+
+/** The events the order service subscribes to. */
+export const SAGA_EVENTS = [
+  'OrderCreated',
+  'PaymentCompleted',
+  'PaymentFailed',
+  'PaymentRefunded',
+  'InventoryReserved',
+  'InventoryReservationFailed',
+  'InventoryReleased',
+  'ShipmentPrepared',
+] as const satisfies readonly EventName[];
+export type SagaEventName = (typeof SAGA_EVENTS)[number];
+
+export type SagaEvent = {
+  [N in SagaEventName]: { readonly name: N; readonly event: CloudEvent<ReceivedEventData[N]> };
+}[SagaEventName];
+
+export interface OrderDetails {
+  readonly customerId: string;
+  readonly email: string;
+  readonly items: OrderConfirmedV1['items'];
+  readonly totalCents: number;
+  readonly currency: string;
+  readonly shippingAddress: OrderConfirmedV1['shippingAddress'];
+  /** The OrderCreated event's time. */
+  readonly createdAt: string;
+}
+
+export type PaymentFact =
+  | {
+      readonly status: 'COMPLETED';
+      readonly paymentId: string;
+      readonly amountCents: number;
+      readonly currency: string;
+    }
+  | {
+      readonly status: 'FAILED';
+      readonly reason: PaymentFailedV1['reason'];
+      readonly amountCents: number;
+      readonly currency: string;
+    };
+
+export type InventoryFact =
+  | { readonly status: 'RESERVED'; readonly reservationId: string }
+  | {
+      readonly status: 'FAILED';
+      readonly reason: InventoryReservationFailedV1['reason'];
+      readonly shortages: InventoryReservationFailedV1['shortages'];
+    };
+
+export interface ShipmentFact {
+  readonly shipmentId: string;
+  readonly carrier: ShipmentPreparedV1['carrier'];
+  readonly trackingNumber: string;
+}
+
+export interface Decision {
+  readonly event: DecisionEvent;
+  readonly eventId: string;
+  readonly decidedAt: string;
+  /** The event whose write settled the order: only it (or its redelivery) publishes the decision. */
+  readonly decidedBy: string;
+}
+
+export interface HistoryEntry {
+  readonly type: EventName;
+  readonly eventId: string;
+  readonly time: string;
+}
+
+/** A type alias, not an interface, so an item is also a `Record<string, unknown>`. */
+export type OrderViewItem = {
+  readonly orderId: string;
+  readonly version: number;
+  readonly status: OrderStatus;
+  readonly correlationId: string;
+  readonly details?: OrderDetails;
+  readonly payment?: PaymentFact;
+  readonly inventory?: InventoryFact;
+  readonly shipment?: ShipmentFact;
+  readonly cancelReason?: CancelReason;
+  readonly cancelDetail?: string;
+  readonly decision?: Decision;
+  readonly publishedEvents: readonly DecisionEvent[];
+  readonly history: readonly HistoryEntry[];
+  readonly updatedAt: string;
+};
+
+/** What GET /orders/{orderId} answers. */
+export interface PublicOrderView {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly customerId: string;
+  readonly items: OrderDetails['items'];
+  readonly totalCents: number;
+  readonly currency: string;
+  readonly cancelReason?: CancelReason;
+  readonly cancelDetail?: string;
+  readonly shipment?: { readonly carrier: ShipmentFact['carrier']; readonly trackingNumber: string };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly history: readonly HistoryEntry[];
+}
+
+/** The result of a transition: `changed` is false when there is nothing to write. */
+export interface Transition {
+  readonly item: OrderViewItem;
+  readonly changed: boolean;
+}
+
+const SERVICE = 'order';
+
+/** One decision per order, so (orderId, event name) names it; a redone publish reuses the id. */
+export function decisionEventId(orderId: string, event: DecisionEvent): string {
+  return deterministicId(SERVICE, orderId, event);
+}
+
+/**
+ * Applies one incoming event: records its fact and its history entry, then settles the order if
+ * the facts now allow it. A redelivered event (its id already in the history) changes nothing.
+ */
+export function applyEvent(current: OrderViewItem | undefined, incoming: SagaEvent, now: string): Transition {
+  const { event } = incoming;
+  const orderId = event.data.orderId;
+  const base = current ?? emptyItem(orderId, event.correlationid);
+  if (base.history.some((entry) => entry.eventId === event.id)) return { item: base, changed: false };
+
+  const withFact: OrderViewItem = {
+    ...base,
+    ...factOf(base, incoming),
+    history: [...base.history, { type: incoming.name, eventId: event.id, time: normalizeTime(event.time) }],
+  };
+  const settled = settle(withFact, event.id, now);
+  return { item: { ...settled, version: base.version + 1, updatedAt: now }, changed: true };
+}
+
+/** The decision that `eventId`'s handler still has to publish, if any. */
+export function pendingPublication(item: OrderViewItem, eventId: string): Decision | undefined {
+  const { decision } = item;
+  if (!decision || decision.decidedBy !== eventId) return undefined;
+  return item.publishedEvents.includes(decision.event) ? undefined : decision;
+}
+
+/** Marks the decision published and adds it to the history, once. */
+export function markPublished(item: OrderViewItem, now: string): Transition {
+  const { decision } = item;
+  if (!decision || item.publishedEvents.includes(decision.event)) return { item, changed: false };
+  return {
+    item: {
+      ...item,
+      publishedEvents: [...item.publishedEvents, decision.event],
+      history: [...item.history, { type: decision.event, eventId: decision.eventId, time: decision.decidedAt }],
+      version: item.version + 1,
+      updatedAt: now,
+    },
+    changed: true,
+  };
+}
+
+export type DecisionPayload =
+  | { readonly name: 'OrderConfirmed'; readonly data: EventData['OrderConfirmed'] }
+  | { readonly name: 'OrderCancelled'; readonly data: EventData['OrderCancelled'] };
+
+/** The data of the decision event, derived from the item as stored so a re-publish is identical. */
+export function decisionPayload(item: OrderViewItem): DecisionPayload {
+  const { decision, details } = item;
+  if (!decision || !details) throw new Error(`order ${item.orderId} has no decision to publish`);
+  if (decision.event === 'OrderConfirmed') {
+    return {
+      name: 'OrderConfirmed',
+      data: {
+        orderId: item.orderId,
+        customerId: details.customerId,
+        email: details.email,
+        totalCents: details.totalCents,
+        currency: details.currency,
+        items: details.items,
+        shippingAddress: details.shippingAddress,
+      },
+    };
+  }
+  if (!item.cancelReason || !item.cancelDetail) throw new Error(`cancelled order ${item.orderId} has no reason`);
+  return {
+    name: 'OrderCancelled',
+    data: {
+      orderId: item.orderId,
+      customerId: details.customerId,
+      email: details.email,
+      reason: item.cancelReason,
+      detail: item.cancelDetail,
+    },
+  };
+}
+
+/**
+ * The order as the API shows it, or undefined while the item only holds facts that overtook the
+ * order's OrderCreated (the order is not known yet). Accepts the raw item the API reads.
+ */
+export function toPublicView(item: OrderViewItem | Record<string, unknown>): PublicOrderView | undefined {
+  const view = item as Partial<OrderViewItem>;
+  const { details } = view;
+  if (typeof view.orderId !== 'string' || !view.status || !details) return undefined;
+  return {
+    orderId: view.orderId,
+    status: view.status,
+    customerId: details.customerId,
+    items: details.items.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents })),
+    totalCents: details.totalCents,
+    currency: details.currency,
+    ...(view.status === 'CANCELLED' && view.cancelReason
+      ? { cancelReason: view.cancelReason, ...(view.cancelDetail ? { cancelDetail: view.cancelDetail } : {}) }
+      : {}),
+    ...(view.status === 'SHIPPED' && view.shipment
+      ? { shipment: { carrier: view.shipment.carrier, trackingNumber: view.shipment.trackingNumber } }
+      : {}),
+    createdAt: details.createdAt,
+    updatedAt: view.updatedAt ?? details.createdAt,
+    history: inTimeOrder(view.history ?? []).map(({ type, eventId, time }) => ({ type, eventId, time })),
+  };
+}
+
+function emptyItem(orderId: string, correlationId: string): OrderViewItem {
+  return { orderId, version: 0, status: 'PENDING', correlationId, publishedEvents: [], history: [], updatedAt: '' };
+}
+
+/**
+ * The fact an event contributes. Facts are written once: payment and inventory each decide one
+ * outcome per order, so a second, different fact could only come from a replay and is ignored.
+ */
+function factOf(item: OrderViewItem, { name, event }: SagaEvent): Partial<OrderViewItem> {
+  switch (name) {
+    case 'OrderCreated': {
+      if (item.details) return {};
+      const { customerId, email, items, totalCents, currency, shippingAddress } = event.data;
+      return {
+        details: {
+          customerId,
+          email,
+          items,
+          totalCents,
+          currency,
+          shippingAddress,
+          createdAt: normalizeTime(event.time),
+        },
+      };
+    }
+    case 'PaymentCompleted': {
+      const { paymentId, amountCents, currency } = event.data;
+      return item.payment ? {} : { payment: { status: 'COMPLETED', paymentId, amountCents, currency } };
+    }
+    case 'PaymentFailed': {
+      const { reason, amountCents, currency } = event.data;
+      return item.payment ? {} : { payment: { status: 'FAILED', reason, amountCents, currency } };
+    }
+    case 'InventoryReserved':
+      return item.inventory ? {} : { inventory: { status: 'RESERVED', reservationId: event.data.reservationId } };
+    case 'InventoryReservationFailed': {
+      const { reason, shortages } = event.data;
+      return item.inventory ? {} : { inventory: { status: 'FAILED', reason, shortages } };
+    }
+    case 'ShipmentPrepared': {
+      const { shipmentId, carrier, trackingNumber } = event.data;
+      return item.shipment ? {} : { shipment: { shipmentId, carrier, trackingNumber } };
+    }
+    case 'PaymentRefunded':
+    case 'InventoryReleased':
+      // Compensations of a cancelled order: they change nothing but the history.
+      return {};
+  }
+}
+
+/**
+ * Moves the order as far as its facts allow. A failure cancels as soon as the details are known;
+ * when both failures are known at that moment, payment_failed is the reason (fixed, so every
+ * arrival order gives the same answer). A ShipmentPrepared that overtook the confirmation is
+ * applied in the same write that confirms.
+ */
+function settle(item: OrderViewItem, eventId: string, now: string): OrderViewItem {
+  if (item.status === 'PENDING' && item.details) {
+    const cancellation = cancellationOf(item);
+    if (cancellation) {
+      return {
+        ...item,
+        status: 'CANCELLED',
+        cancelReason: cancellation.reason,
+        cancelDetail: cancellation.detail,
+        decision: decide(item.orderId, 'OrderCancelled', eventId, now),
+      };
+    }
+    if (item.payment?.status === 'COMPLETED' && item.inventory?.status === 'RESERVED') {
+      return {
+        ...item,
+        status: item.shipment ? 'SHIPPED' : 'CONFIRMED',
+        decision: decide(item.orderId, 'OrderConfirmed', eventId, now),
+      };
+    }
+  }
+  if (item.status === 'CONFIRMED' && item.shipment) return { ...item, status: 'SHIPPED' };
+  return item;
+}
+
+function decide(orderId: string, event: DecisionEvent, decidedBy: string, now: string): Decision {
+  return { event, eventId: decisionEventId(orderId, event), decidedAt: now, decidedBy };
+}
+
+const DETAIL_MAX_LENGTH = 500;
+
+const PAYMENT_FAILURE_TEXT: Record<PaymentFailedV1['reason'], string> = {
+  card_declined: 'The card was declined.',
+  insufficient_funds: 'The card has insufficient funds.',
+  invalid_payment_method: 'The payment method is not valid.',
+};
+
+function cancellationOf(item: OrderViewItem): { reason: CancelReason; detail: string } | undefined {
+  if (item.payment?.status === 'FAILED') {
+    return { reason: 'payment_failed', detail: PAYMENT_FAILURE_TEXT[item.payment.reason] };
+  }
+  if (item.inventory?.status === 'FAILED') {
+    return { reason: 'out_of_stock', detail: truncate(stockFailureText(item.inventory)) };
+  }
+  return undefined;
+}
+
+function stockFailureText(fact: Extract<InventoryFact, { status: 'FAILED' }>): string {
+  const skus = fact.shortages.map((s) => s.sku).join(', ');
+  if (fact.reason === 'unknown_sku') return `Not in the catalogue: ${skus}.`;
+  const lines = fact.shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`);
+  return `Not enough stock: ${lines.join(', ')}.`;
+}
+
+function truncate(text: string): string {
+  return text.length <= DETAIL_MAX_LENGTH ? text : `${text.slice(0, DETAIL_MAX_LENGTH - 1)}…`;
+}
+
+/** Event times may carry any offset; the view keeps them in one form so they sort and read alike. */
+function normalizeTime(time: string): string {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : new Date(ms).toISOString();
+}
+
+/** Stable: entries with the same time keep the order they were applied in. */
+function inTimeOrder(history: readonly HistoryEntry[]): HistoryEntry[] {
+  return history
+    .map((entry, index) => ({ entry, index, ms: Date.parse(entry.time) }))
+    .sort((a, b) => a.ms - b.ms || a.index - b.index)
+    .map(({ entry }) => entry);
+}

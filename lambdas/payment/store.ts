@@ -1,0 +1,85 @@
+/**
+ * The payments table in DynamoDB: one item per order, keyed by `orderId`, written only with
+ * single-item conditional writes (no transactions, so dynalite runs the same code locally).
+ *
+ * Item layout: `orderId`, `status` (CHARGED | DECLINED | REFUNDED | CANCELLED_BEFORE_CHARGE),
+ * `correlationId`, `updatedAt`; for an attempted charge also `paymentId`, `amountCents`, `currency`,
+ * `decidedAt`; `failureReason` when DECLINED; `refundId` and `refundedAt` once REFUNDED.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PaymentRecord, PaymentStatus, PaymentStore, RefundDetails } from './core';
+
+const STATUSES: readonly PaymentStatus[] = ['CHARGED', 'DECLINED', 'REFUNDED', 'CANCELLED_BEFORE_CHARGE'];
+
+export function dynamoPaymentStore(client: DynamoDBDocumentClient, tableName: string): PaymentStore {
+  // Consistent reads: a read that follows a lost conditional write must see the winner's item.
+  const get = async (orderId: string): Promise<PaymentRecord | undefined> => {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  };
+
+  /** After a lost conditional write the item exists, unless something deleted it: worth a retry then. */
+  const getExisting = async (orderId: string): Promise<PaymentRecord> => {
+    const record = await get(orderId);
+    if (!record) throw new Error(`payment record of ${orderId} failed its condition but cannot be read`);
+    return record;
+  };
+
+  return {
+    get,
+
+    async putIfAbsent(record) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: record,
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          }),
+        );
+        return record;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return getExisting(record.orderId);
+      }
+    },
+
+    async refundIfCharged(orderId: string, refund: RefundDetails) {
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { orderId },
+            UpdateExpression: 'SET #status = :refunded, refundId = :refundId, refundedAt = :at, updatedAt = :at',
+            ConditionExpression: '#status = :charged',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':refunded': 'REFUNDED',
+              ':charged': 'CHARGED',
+              ':refundId': refund.refundId,
+              ':at': refund.refundedAt,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes ? toRecord(Attributes) : get(orderId);
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return get(orderId);
+      }
+    },
+  };
+}
+
+function toRecord(item: Record<string, unknown>): PaymentRecord {
+  if (typeof item.orderId !== 'string' || !STATUSES.includes(item.status as PaymentStatus)) {
+    throw new Error(`payments item ${String(item.orderId)} has an unknown status "${String(item.status)}"`);
+  }
+  return item as unknown as PaymentRecord;
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}

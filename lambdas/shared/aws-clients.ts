@@ -1,0 +1,25 @@
+/**
+ * AWS SDK clients, one per execution environment, created on first use. Locally the DynamoDB
+ * endpoint points at dynalite (DYNAMODB_ENDPOINT); on AWS it is unset and the SDK's defaults apply.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../lib/runtime-contract';
+
+let dynamo: DynamoDBClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+
+export function dynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+  if (!dynamo) {
+    const endpoint = env[ENV.dynamodbEndpoint];
+    dynamo = new DynamoDBClient(endpoint ? { endpoint, maxAttempts: 5 } : { maxAttempts: 5 });
+  }
+  return dynamo;
+}
+
+export function documentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(dynamoClient(env), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documents;
+}

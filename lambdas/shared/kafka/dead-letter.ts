@@ -1,0 +1,66 @@
+/**
+ * Dead-lettering records that can never succeed (not JSON, failing their schema, of a type the
+ * service does not handle) straight away, with the reason, instead of burning the ESM's retries.
+ *
+ * The record written to `<service>.dlq` has the shape of Lambda's own Kafka on-failure record, so
+ * one tool reads both: the original record inline under `payload`, keyed by the original key. Our
+ * additions: `condition: "InvalidRecord"` and a `reason`, also in the `x-dlq-reason` header.
+ */
+import type { MskRecord } from './msk-event';
+import type { RawRecordSink } from './publisher';
+
+export interface DeadLetterContext {
+  readonly eventSource?: string;
+  readonly eventSourceArn?: string;
+  readonly bootstrapServers?: string;
+  readonly requestId?: string;
+  readonly functionArn?: string;
+}
+
+export interface DeadLetterSink {
+  send(record: MskRecord, reason: string, context: DeadLetterContext): Promise<void>;
+}
+
+export function deadLetterRecord(record: MskRecord, reason: string, context: DeadLetterContext, now = new Date()) {
+  const payload = {
+    eventSource: context.eventSource ?? 'aws:kafka',
+    ...(context.eventSourceArn ? { eventSourceArn: context.eventSourceArn } : {}),
+    bootstrapServers: context.bootstrapServers ?? '',
+    records: { [`${record.topic}-${record.partition}`]: [record] },
+  };
+  return {
+    requestContext: {
+      requestId: context.requestId ?? '',
+      functionArn: context.functionArn ?? '',
+      condition: 'InvalidRecord',
+      approximateInvokeCount: 1,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'InvalidRecord' },
+    version: '1.0',
+    timestamp: now.toISOString(),
+    KafkaBatchInfo: {
+      batchSize: 1,
+      ...(context.eventSourceArn ? { eventSourceArn: context.eventSourceArn } : {}),
+      bootstrapServers: context.bootstrapServers ?? '',
+      payloadSize: Buffer.byteLength(JSON.stringify(payload)),
+      recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },
+    },
+    payload,
+    reason,
+  };
+}
+
+export function kafkaDeadLetters(sink: RawRecordSink, topic: string): DeadLetterSink {
+  return {
+    async send(record, reason, context) {
+      const key = record.key ? Buffer.from(record.key, 'base64') : null;
+      await sink.send(topic, [
+        {
+          key,
+          value: JSON.stringify(deadLetterRecord(record, reason, context)),
+          headers: { 'content-type': 'application/json', 'x-dlq-reason': reason.slice(0, 1_000) },
+        },
+      ]);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * A real DynamoDB API for tests: dynalite in memory on a loopback port, with the pipeline's tables
+ * created from the topology. Each call gets its own server, so test files never share state.
+ */
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTables } from '../../lambdas/shared/db/tables';
+import type { TableName } from '../../lib/topology';
+
+// dynalite ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: {
+  createTableMs: number;
+  deleteTableMs: number;
+  updateTableMs: number;
+}) => {
+  listen(port: number, host: string, callback: () => void): void;
+  address(): AddressInfo;
+  close(callback: () => void): void;
+};
+
+export interface TestDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  /** Physical table name of a topology table. */
+  readonly tableName: (table: TableName) => string;
+  stop(): Promise<void>;
+}
+
+export async function startDynamo(): Promise<TestDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${server.address().port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const tableName = (table: TableName) => `test-${table}`;
+  await ensureTables(client, tableName);
+  return {
+    endpoint,
+    client,
+    documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

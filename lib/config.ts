@@ -79,6 +79,8 @@ export interface PipelineConfig {
   readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
   /** Keep data stores and keys on stack deletion (prod) or destroy them (dev). */
   readonly retainData: boolean;
+  /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
+  readonly seedCatalogue: boolean;
   readonly alarms: AlarmThresholds;
 }
 
@@ -104,6 +106,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
     retainData: false,
+    seedCatalogue: true,
     alarms: {
       maxOffsetLag: 1_000,
       maxFunctionErrors: 5,
@@ -132,6 +135,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
     logRetentionDays: 90,
     retainData: true,
+    seedCatalogue: false,
     alarms: {
       maxOffsetLag: 10_000,
       maxFunctionErrors: 10,
@@ -152,6 +156,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
     retainData: false,
+    seedCatalogue: true,
     alarms: {
       maxOffsetLag: 1_000,
       maxFunctionErrors: 5,

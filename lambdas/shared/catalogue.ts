@@ -8,8 +8,7 @@
  * that order holds, so available + sum(holds) is the stock the product was seeded with.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-
-export const CURRENCY = 'GBP';
+import { CATALOGUE_CURRENCY, productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
 
 export interface Product {
   readonly sku: string;
@@ -20,18 +19,7 @@ export interface Product {
   readonly holds: Readonly<Record<string, number>>;
 }
 
-export function productKey(sku: string): { pk: string; sk: string } {
-  return { pk: `SKU#${sku}`, sk: 'PRODUCT' };
-}
-
-/** The local seed catalogue: SKU-001 to SKU-010 with 1,000 units each, and SKU-SOLDOUT with none. */
-export const SEED_CATALOGUE: readonly Omit<Product, 'holds'>[] = [
-  ...Array.from({ length: 10 }, (_, i) => {
-    const n = String(i + 1).padStart(3, '0');
-    return { sku: `SKU-${n}`, name: `Product ${n}`, priceCents: 999 + i * 500, currency: CURRENCY, available: 1_000 };
-  }),
-  { sku: 'SKU-SOLDOUT', name: 'Sold-out product', priceCents: 4_999, currency: CURRENCY, available: 0 },
-];
+export { CATALOGUE_CURRENCY as CURRENCY, productKey, SEED_CATALOGUE };
 
 /** Writes the seed products that are missing; existing stock is left as it is. */
 export async function seedCatalogue(

@@ -1,9 +1,13 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { productKey, SEED_CATALOGUE } from '../catalogue-seed';
 import { type PipelineConfig, pollersFor } from '../config';
 import { KafkaSubscription } from '../constructs/kafka-subscription';
 import { ServiceFunction } from '../constructs/service-function';
@@ -75,6 +79,7 @@ export class ServicesStack extends Stack {
     });
 
     this.schemaRegistry = this.registerSchemas(config);
+    if (config.seedCatalogue) this.seedCatalogue(config);
 
     this.functions = Object.fromEntries(
       CONSUMER_SERVICES.map((service) => [service, this.consumerFunction(service, props)]),
@@ -122,6 +127,39 @@ export class ServicesStack extends Stack {
     return fn;
   }
 
+  /**
+   * Writes the sample catalogue once, when the stack is created; later deploys leave stock alone.
+   * Each put is conditional on the product not existing, but BatchWriteItem takes no conditions,
+   * so it is one PutItem call per product.
+   */
+  private seedCatalogue(config: PipelineConfig): void {
+    const table = this.tables.inventory;
+    SEED_CATALOGUE.forEach((product) => {
+      const item = toAttributeValues({ ...productKey(product.sku), ...product });
+      new cr.AwsCustomResource(this, `Seed${pascalCase(product.sku)}`, {
+        onCreate: {
+          service: 'DynamoDB',
+          action: 'PutItem',
+          parameters: { TableName: table.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+          physicalResourceId: cr.PhysicalResourceId.of(`seed-${product.sku}`),
+          ignoreErrorCodesMatching: 'ConditionalCheckFailedException',
+        },
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+        ]),
+        installLatestAwsSdk: false,
+        logGroup: this.seedLogs(config),
+      });
+    });
+  }
+
+  private seedLogGroup?: logs.LogGroup;
+
+  private seedLogs(config: PipelineConfig): logs.LogGroup {
+    this.seedLogGroup ??= new logs.LogGroup(this, 'CatalogueSeedLogs', { retention: config.logRetentionDays });
+    return this.seedLogGroup;
+  }
+
   /** One Glue schema per event type, its versions in order, all under BACKWARD compatibility. */
   private registerSchemas(config: PipelineConfig): glue.CfnRegistry {
     const registry = new glue.CfnRegistry(this, 'SchemaRegistry', {
@@ -152,4 +190,13 @@ export class ServicesStack extends Stack {
     }
     return registry;
   }
+}
+
+/** DynamoDB's wire format for the seed's flat items (strings and numbers), plus an empty `holds` map. */
+function toAttributeValues(item: Record<string, string | number>): Record<string, unknown> {
+  const values: Record<string, unknown> = { holds: { M: {} } };
+  for (const [key, value] of Object.entries(item)) {
+    values[key] = typeof value === 'number' ? { N: String(value) } : { S: value };
+  }
+  return values;
 }

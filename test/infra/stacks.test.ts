@@ -1,4 +1,5 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { KAFKA_VERSION } from '../../lib/config';
 import {
   CONSUMER_SERVICES,
@@ -310,5 +311,20 @@ describe.each(['dev', 'prod', 'dev-serverless'])('profile %s', (profile) => {
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
+  });
+});
+
+describe('catalogue seed', () => {
+  it('writes every sample product once, conditionally, in dev and never in prod', () => {
+    const dev = synthPipeline('dev').templates.services;
+    const seeds = Object.values(dev.findResources('Custom::AWS')).map((r) =>
+      JSON.stringify((r as { Properties: Record<string, unknown> }).Properties.Create),
+    );
+    expect(seeds).toHaveLength(SEED_CATALOGUE.length);
+    for (const product of SEED_CATALOGUE) {
+      expect(seeds.some((create) => create.includes(`SKU#${product.sku}`))).toBe(true);
+    }
+    for (const create of seeds) expect(create).toContain('attribute_not_exists(pk)');
+    synthPipeline('prod').templates.services.resourceCountIs('Custom::AWS', 0);
   });
 });

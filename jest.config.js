@@ -1,15 +1,31 @@
 /** @type {import('jest').Config} */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
-  },
-  snapshotSerializers: [],
-  // Synthesizing five stacks takes a few seconds on a 2-core machine.
+  projects: [
+    {
+      displayName: 'unit, component, infra',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/{unit,component,infra}/**/*.test.ts'],
+      transform,
+    },
+    {
+      // Against a real Kafka broker, which the global setup starts once and stops at the end.
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+  ],
+  // Synthesizing five stacks, or a broker round trip, takes seconds on a 2-core machine.
   testTimeout: 120_000,
 };

@@ -9,28 +9,13 @@ import type { Construct } from 'constructs';
 import { KAFKA_VERSION, type PipelineConfig, type ProvisionedClusterConfig } from '../config';
 import { KafkaClusterRef } from '../constructs/kafka-cluster-ref';
 import { ServiceFunction } from '../constructs/service-function';
-import { TOPICS, type TopicSpec } from '../topology';
+import { topicConfigs, topicPartitions } from '../topic-settings';
+import { TOPICS } from '../topology';
 import type { NetworkStack } from './network-stack';
 
 export interface KafkaStackProps extends StackProps {
   readonly config: PipelineConfig;
   readonly network: NetworkStack;
-}
-
-/** Topic-level settings, as MSK's topic API and Kafka's admin API both take them. */
-export function topicConfigs(topic: TopicSpec, config: PipelineConfig): Record<string, string> {
-  const configs: Record<string, string> = {
-    'retention.ms': String(topic.retentionHours * 3_600_000),
-    'cleanup.policy': 'delete',
-  };
-  if (config.cluster.mode === 'provisioned') {
-    configs['min.insync.replicas'] = String(config.cluster.minInsyncReplicas);
-  }
-  return configs;
-}
-
-export function topicPartitions(topic: TopicSpec, config: PipelineConfig): number {
-  return topic.deadLetter ? config.deadLetterPartitions : config.partitions;
 }
 
 /**

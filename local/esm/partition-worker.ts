@@ -1,0 +1,448 @@
+/**
+ * One partition of an emulated MSK trigger: buffers the records kafkajs fetched, cuts them into
+ * batches the way Lambda does, invokes the function with at most one batch in flight, applies the
+ * provisioned-mode error handling (partial batch responses, retries, bisect, maximum record age,
+ * the Kafka on-failure destination) and commits only what is resolved.
+ *
+ * Invariant the commits rest on: `queue` holds every fetched record that is not yet resolved
+ * (succeeded, filtered out or dead-lettered), in offset order, so the offset to commit is always
+ * that of the first queued record, or the end of what was fetched when nothing is queued.
+ *
+ * Retry accounting (Lambda does not document it for Kafka; this follows its stream sources, where
+ * bisect halves share the batch's retries): every record counts the failed invocations it was
+ * part of. A batch is exhausted once one of its failed records has failed more than retryAttempts
+ * times, i.e. after 1 + retryAttempts failed invocations; its failed records then go to the
+ * dead-letter topic. A bisect split is one of those retries, so each half carries on with the
+ * count of the batch it came from: a poison record is isolated only when retryAttempts leaves room
+ * for the splits (log2 of the batch size), otherwise the smallest failing half is dead-lettered.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import type { InvocationResult, Invoker, ResponseContext } from './invoke';
+import {
+  type EventSource,
+  eventSize,
+  MAX_PAYLOAD_BYTES,
+  mskEvent,
+  mskRecordOf,
+  partitionKey,
+  serializedSize,
+} from './msk-event-builder';
+import type { FailureCondition, FailureDetails } from './on-failure-record';
+
+export interface BatchSettings {
+  readonly batchSize: number;
+  readonly batchingWindowMs: number;
+  /** Retries after the first attempt; never infinite here, as Lambda caps it at 10 with a destination. */
+  readonly retryAttempts: number;
+  readonly bisectOnError: boolean;
+  /** -1 for no limit. */
+  readonly maxRecordAgeMs: number;
+}
+
+export interface WorkerHost {
+  readonly settings: BatchSettings;
+  readonly source: EventSource;
+  readonly functionArn: string;
+  readonly invoker: Invoker;
+  readonly retryDelayMs: number;
+  accepts(value: Buffer | null): boolean;
+  isStopping(): boolean;
+  commit(topic: string, partition: number, offset: number): Promise<void>;
+  deadLetter(entries: readonly DeadLetterEntry[]): Promise<void>;
+  pause(partition: number): void;
+  resume(partition: number): void;
+  /** Something an idle() waiter may be waiting for has happened. */
+  changed(): void;
+  count(counter: CounterName, by?: number): void;
+  log(line: string, fields?: Record<string, unknown>): void;
+}
+
+export type CounterName =
+  | 'invocations'
+  | 'failedInvocations'
+  | 'partialFailures'
+  | 'recordsInvoked'
+  | 'recordsFiltered'
+  | 'recordsDeadLettered';
+
+export interface DeadLetterEntry {
+  readonly record: MskRecord;
+  readonly key: Buffer | null;
+  readonly failure: FailureDetails;
+}
+
+interface Entry {
+  readonly record: MskRecord;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  /** Serialized size inside an event's records array. */
+  readonly size: number;
+  readonly arrivedAt: number;
+  invocations: number;
+  failures: number;
+  lastRequestId?: string;
+  lastResponse?: ResponseContext;
+}
+
+/** Records buffered per partition before fetching pauses (the function is slower than the topic). */
+const PAUSE_RECORDS_PER_BATCH = 3;
+const MIN_PAUSE_RECORDS = 500;
+const PAUSE_BYTES = 3 * MAX_PAYLOAD_BYTES;
+const COMMIT_RETRY_MS = 500;
+const DEAD_LETTER_RETRY_MS = 1_000;
+
+export class PartitionWorker {
+  private readonly queue: Entry[] = [];
+  private queuedBytes = 0;
+  /** End offsets of the segments a bisect left to run; the next one is last. */
+  private readonly plan: number[] = [];
+  private readonly key: string;
+  /** Serialized size of this partition's event with no records. */
+  private readonly envelopeSize: number;
+  /** The offset after the last record fetched (-1 before the first). */
+  nextFetchOffset = -1;
+  /** The last offset committed by this worker (-1 before the first commit). */
+  committed = -1;
+  revoked = false;
+  inFlight = false;
+  paused = false;
+  private active = false;
+  private done: Promise<void> = Promise.resolve();
+  private wakeUp?: () => void;
+  private notBefore = 0;
+
+  constructor(
+    private readonly host: WorkerHost,
+    readonly topic: string,
+    readonly partition: number,
+  ) {
+    this.key = partitionKey(topic, partition);
+    this.envelopeSize = eventSize(host.source, topic, partition, []);
+  }
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  /** Takes one fetched message; a message fetched again after a rebalance is ignored. */
+  accept(message: KafkaMessage, now: number): void {
+    const offset = Number(message.offset);
+    if (offset < this.nextFetchOffset) return;
+    this.nextFetchOffset = offset + 1;
+    if (!this.host.accepts(message.value)) {
+      // Filtered out: resolved at once, committed with the next commit of this partition.
+      this.host.count('recordsFiltered');
+      return;
+    }
+    const record = mskRecordOf(this.topic, this.partition, message);
+    const size = serializedSize(record);
+    this.queue.push({ record, offset, key: message.key, size, arrivedAt: now, invocations: 0, failures: 0 });
+    this.queuedBytes += size;
+  }
+
+  /** After a fetch: apply back-pressure and make sure the loop runs (it also commits filtered records). */
+  fetched(): void {
+    const { batchSize } = this.host.settings;
+    const limit = Math.max(MIN_PAUSE_RECORDS, PAUSE_RECORDS_PER_BATCH * batchSize);
+    if (!this.paused && (this.queue.length >= limit || this.queuedBytes >= PAUSE_BYTES)) {
+      this.paused = true;
+      this.host.pause(this.partition);
+    }
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.revoked || this.host.isStopping()) return;
+    if (this.active) {
+      this.wakeUp?.();
+      return;
+    }
+    this.active = true;
+    this.done = this.run();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Resolves when the loop has ended (after stop: the in-flight batch is finished and committed). */
+  finished(): Promise<void> {
+    return this.done;
+  }
+
+  /** The partition went to another member: drop everything; that member starts from the commit. */
+  revoke(): void {
+    this.revoked = true;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.plan.length = 0;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.revoked && !this.host.isStopping()) {
+        await this.commitProgress();
+        if (this.queue.length === 0) {
+          if (this.committed >= this.nextFetchOffset) {
+            // Decided without an await in between, so a fetch that lands now starts a new loop.
+            this.active = false;
+            return;
+          }
+          await this.sleep(COMMIT_RETRY_MS);
+          continue;
+        }
+        const wait = this.msUntilReady(Date.now());
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        await this.processNextBatch();
+        this.resumeIfDrained();
+      }
+      await this.commitProgress();
+    } catch (error) {
+      this.host.log(`${this.key} worker error: ${String(error)}`, { topic: this.topic, partition: this.partition });
+      if (!this.host.isStopping()) setTimeout(() => this.schedule(), COMMIT_RETRY_MS).unref();
+    }
+    this.active = false;
+  }
+
+  private msUntilReady(now: number): number {
+    if (this.notBefore > now) return this.notBefore - now;
+    const head = this.queue[0] as Entry;
+    // A retry or a bisected half goes at once; the batching window is for new records only.
+    if (this.plan.length > 0 || head.failures > 0) return 0;
+    if (this.queue.length >= this.host.settings.batchSize || this.queuedBytes >= MAX_PAYLOAD_BYTES) return 0;
+    // Lambda: "a batching window begins as soon as the first record arrives".
+    return Math.max(0, head.arrivedAt + this.host.settings.batchingWindowMs - now);
+  }
+
+  private async processNextBatch(): Promise<void> {
+    const { batchSize, maxRecordAgeMs } = this.host.settings;
+    const now = Date.now();
+    const segmentEnd = this.plan.at(-1);
+    const batch: Entry[] = [];
+    const expired: Entry[] = [];
+    const oversized: Entry[] = [];
+    let recordBytes = 0;
+    for (const entry of this.queue) {
+      if (segmentEnd !== undefined && entry.offset > segmentEnd) break;
+      if (batch.length >= batchSize) break;
+      if (maxRecordAgeMs >= 0 && now - entry.record.timestamp > maxRecordAgeMs) {
+        expired.push(entry);
+        continue;
+      }
+      if (this.envelopeSize + entry.size > MAX_PAYLOAD_BYTES) {
+        oversized.push(entry);
+        continue;
+      }
+      // Records are joined by commas inside the event's array.
+      const grown = recordBytes + entry.size + (batch.length > 0 ? 1 : 0);
+      if (batch.length > 0 && this.envelopeSize + grown > MAX_PAYLOAD_BYTES) break;
+      batch.push(entry);
+      recordBytes = grown;
+    }
+    if (expired.length > 0 && !(await this.deadLetter(expired, 'RecordAgeExceeded'))) return;
+    if (oversized.length > 0 && !(await this.deadLetter(oversized, 'MaximumPayloadSizeExceeded'))) return;
+    if (batch.length === 0) return;
+
+    for (const entry of batch) entry.invocations += 1;
+    this.inFlight = true;
+    this.host.count('invocations');
+    this.host.count('recordsInvoked', batch.length);
+    const result = await this.host.invoker.invoke(
+      mskEvent(
+        this.host.source,
+        batch.map((e) => e.record),
+      ),
+    );
+    this.inFlight = false;
+    this.host.changed();
+    // Another member owns the partition now and starts again from the last commit.
+    if (this.revoked) return;
+    await this.settle(batch, result);
+  }
+
+  private async settle(batch: readonly Entry[], result: InvocationResult): Promise<void> {
+    const first = (batch[0] as Entry).offset;
+    const last = (batch.at(-1) as Entry).offset;
+    const fields = {
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: first,
+      lastOffset: last,
+      records: batch.length,
+      requestId: result.requestId,
+      durationMs: result.durationMs,
+    };
+    const range = `${this.key} [${first}..${last}] (${batch.length} record${batch.length === 1 ? '' : 's'})`;
+
+    if (result.kind === 'success') {
+      this.resolve(batch);
+      this.host.log(`${range} ok in ${result.durationMs} ms`, { ...fields, outcome: 'success' });
+      return;
+    }
+
+    if (result.kind === 'partial') {
+      this.host.count('partialFailures');
+      const failedOffsets = new Set(result.failures.map((f) => f.offset));
+      const failed = batch.filter((e) => failedOffsets.has(e.offset));
+      this.recordFailure(failed, result.requestId, { statusCode: 200, executedVersion: '$LATEST' });
+      const lowest = (failed[0] as Entry).offset;
+      const offsets = failed.map((e) => e.offset);
+      if (this.exhausted(failed)) {
+        this.host.log(`${range} partial failure at ${offsets.join(', ')}: retries exhausted`, {
+          ...fields,
+          outcome: 'partial',
+          failedOffsets: offsets,
+        });
+        if (await this.deadLetter(failed, 'RetryAttemptsExhausted')) this.resolve(batch);
+        return;
+      }
+      // Kafka can only commit a position: the records after the lowest failure come again too.
+      this.resolve(batch.filter((e) => e.offset < lowest));
+      this.notBefore = Date.now() + this.host.retryDelayMs;
+      this.host.log(`${range} partial failure at ${offsets.join(', ')}, retrying from ${lowest}`, {
+        ...fields,
+        outcome: 'partial',
+        failedOffsets: offsets,
+      });
+      return;
+    }
+
+    this.host.count('failedInvocations');
+    this.recordFailure(batch, result.requestId, {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(result.functionError ? { functionError: 'Unhandled' } : {}),
+    });
+    const attempt = Math.max(...batch.map((e) => e.failures));
+    const attempts = `attempt ${attempt} of ${1 + this.host.settings.retryAttempts}`;
+    const errorFields = { ...fields, outcome: 'error', error: result.message };
+    if (this.exhausted(batch)) {
+      this.host.log(`${range} failed (${attempts}): ${result.message}; retries exhausted`, errorFields);
+      if (await this.deadLetter(batch, 'RetryAttemptsExhausted')) this.resolve(batch);
+      return;
+    }
+    // Bisect is for function errors; a response Lambda cannot use is retried as it is.
+    if (this.host.settings.bisectOnError && result.functionError && batch.length > 1) {
+      const middle = (batch[Math.ceil(batch.length / 2) - 1] as Entry).offset;
+      if (this.plan.at(-1) !== last) this.plan.push(last);
+      this.plan.push(middle);
+      this.host.log(`${range} failed (${attempts}): ${result.message}; splitting at ${middle}`, errorFields);
+    } else {
+      this.host.log(`${range} failed (${attempts}): ${result.message}; retrying`, errorFields);
+    }
+    this.notBefore = Date.now() + this.host.retryDelayMs;
+  }
+
+  private recordFailure(entries: readonly Entry[], requestId: string, response: ResponseContext): void {
+    for (const entry of entries) {
+      entry.failures += 1;
+      entry.lastRequestId = requestId;
+      entry.lastResponse = response;
+    }
+  }
+
+  private exhausted(failed: readonly Entry[]): boolean {
+    return failed.some((e) => e.failures > this.host.settings.retryAttempts);
+  }
+
+  /** Marks records done: out of the queue, and any bisect segment they closed off the plan. */
+  private resolve(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const done = new Set(entries);
+    let kept = 0;
+    for (const entry of this.queue) {
+      if (done.has(entry)) this.queuedBytes -= entry.size;
+      else this.queue[kept++] = entry;
+    }
+    this.queue.length = kept;
+    const head = this.queue[0]?.offset ?? Number.POSITIVE_INFINITY;
+    while (this.plan.length > 0 && (this.plan.at(-1) as number) < head) this.plan.pop();
+  }
+
+  /** Writes the records to the dead-letter topic, retrying until it works or the emulator stops. */
+  private async deadLetter(entries: readonly Entry[], condition: FailureCondition): Promise<boolean> {
+    const dead: DeadLetterEntry[] = entries.map((entry) => ({
+      record: entry.record,
+      key: entry.key,
+      failure: {
+        condition,
+        requestId: entry.lastRequestId ?? randomUUID(),
+        functionArn: this.host.functionArn,
+        approximateInvokeCount: entry.invocations,
+        responseContext: entry.lastResponse ?? null,
+      },
+    }));
+    const offsets = entries.map((e) => e.offset);
+    for (;;) {
+      try {
+        await this.host.deadLetter(dead);
+        break;
+      } catch (error) {
+        this.host.log(`${this.key} could not write to the dead-letter topic: ${String(error)}`, {
+          topic: this.topic,
+          partition: this.partition,
+          offsets,
+        });
+        if (this.revoked || this.host.isStopping()) return false;
+        await this.sleep(DEAD_LETTER_RETRY_MS);
+      }
+    }
+    this.host.count('recordsDeadLettered', entries.length);
+    this.host.log(
+      `${this.key} dead-lettered offset${offsets.length === 1 ? '' : 's'} ${offsets.join(', ')} (${condition})`,
+      {
+        topic: this.topic,
+        partition: this.partition,
+        offsets,
+        condition,
+      },
+    );
+    this.resolve(entries);
+    return true;
+  }
+
+  private async commitProgress(): Promise<void> {
+    if (this.revoked) return;
+    const target = this.queue[0]?.offset ?? this.nextFetchOffset;
+    if (target < 0 || target <= this.committed) return;
+    try {
+      await this.host.commit(this.topic, this.partition, target);
+      this.committed = target;
+      this.host.changed();
+    } catch (error) {
+      this.host.log(`${this.key} commit of offset ${target} failed: ${String(error)}`, {
+        topic: this.topic,
+        partition: this.partition,
+        offset: target,
+      });
+    }
+  }
+
+  private resumeIfDrained(): void {
+    if (!this.paused) return;
+    const limit = Math.max(MIN_PAUSE_RECORDS, PAUSE_RECORDS_PER_BATCH * this.host.settings.batchSize);
+    if (this.queue.length < limit / 2 && this.queuedBytes < PAUSE_BYTES / 2) {
+      this.paused = false;
+      this.host.resume(this.partition);
+    }
+  }
+
+  /** Sleeps, waking early on a fetch, a revoke or stop. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        if (this.wakeUp === finish) this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.wakeUp = finish;
+    });
+  }
+}

@@ -1,0 +1,736 @@
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { OrderApiDeps } from '../../lambdas/order-api/deps';
+import { dynamoRequestIdempotency } from '../../lambdas/order-api/request-idempotency';
+import { routeRequest } from '../../lambdas/order-api/routes';
+import { getProducts, seedCatalogue } from '../../lambdas/shared/catalogue';
+import { ApiGatewayEmulator, type ApiGatewayEmulatorOptions, MAX_PAYLOAD_BYTES } from '../../local/api-gateway';
+import { apiGatewayTime } from '../../local/api-gateway-event';
+import fixture from '../fixtures/apigw-proxy-event.json';
+import { startDynamo, type TestDynamo } from '../support/dynalite';
+import { InMemoryPublisher } from '../support/in-memory-publisher';
+
+// ---------------------------------------------------------------------------------------------
+// An HTTP client that sends headers exactly as given (casing, repeats), and a recording handler.
+// ---------------------------------------------------------------------------------------------
+
+interface Reply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  json(): unknown;
+}
+
+interface Send {
+  readonly method?: string;
+  /** An object, or a flat [name, value, ...] list to send a name twice in different casings. */
+  readonly headers?: OutgoingHttpHeaders | string[];
+  readonly body?: string | Buffer;
+}
+
+function send(url: string, path: string, options: Send = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, url), {
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+      // A connection per request, so that after stop() a request meets a closed port, not a pooled socket.
+      agent: false,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString()) });
+      });
+    });
+    req.end(options.body);
+  });
+}
+
+interface Call {
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+}
+
+type Respond = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** The injected function: records every event and context it gets, then answers with `respond`. */
+function recordingHandler(respond: Respond = async () => ({ statusCode: 200, body: '{"ok":true}' })) {
+  const calls: Call[] = [];
+  const handler: Respond = async (event, context) => {
+    calls.push({ event, context });
+    return respond(event, context);
+  };
+  return { calls, handler };
+}
+
+const ORDER_BODY = fixture.body;
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The keys of an object, sorted, to compare the shape of two events level by level. */
+const keysOf = (value: object): string[] => Object.keys(value).sort();
+
+/** typeof, with null told apart. */
+const kindOf = (value: unknown): string => (value === null ? 'null' : typeof value);
+
+describe('ApiGatewayEmulator', () => {
+  const running: ApiGatewayEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((emulator) => emulator.stop()));
+  });
+
+  /** An emulator on a free port in front of `handler`, stopped after the test. */
+  async function startEmulator(
+    handler: Respond,
+    options: Partial<ApiGatewayEmulatorOptions> = {},
+  ): Promise<{ url: string; port: number; lines: { line: string; fields?: Record<string, unknown> }[] }> {
+    const lines: { line: string; fields?: Record<string, unknown> }[] = [];
+    const emulator = new ApiGatewayEmulator({
+      port: 0,
+      stage: 'local',
+      handler,
+      functionName: 'local-order-api',
+      timeoutSeconds: 10,
+      log: (line, fields) => lines.push({ line, fields }),
+      ...options,
+    });
+    running.push(emulator);
+    const { url, port } = await emulator.start();
+    return { url, port, lines };
+  }
+
+  /** The one event the handler received, failing if it got none or several. */
+  function onlyEvent(calls: readonly Call[]): APIGatewayProxyEvent {
+    expect(calls).toHaveLength(1);
+    return (calls[0] as Call).event;
+  }
+
+  describe('the proxy event', () => {
+    it('has the keys of a real REST proxy event at every level, with the values of this request', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url, port } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders', {
+        method: 'POST',
+        headers: {
+          ...JSON_HEADERS,
+          'User-Agent': 'curl/8.7.1',
+          Authorization: fixture.headers.Authorization,
+        },
+        body: ORDER_BODY,
+      });
+
+      // Assess
+      expect(reply.status).toBe(200);
+      const event = onlyEvent(calls);
+      expect(keysOf(event)).toEqual(keysOf(fixture));
+      expect(keysOf(event.requestContext)).toEqual(keysOf(fixture.requestContext));
+      expect(keysOf(event.requestContext.identity)).toEqual(keysOf(fixture.requestContext.identity));
+      for (const key of Object.keys(fixture) as (keyof typeof fixture)[]) {
+        expect([key, kindOf(event[key])]).toEqual([key, kindOf(fixture[key])]);
+      }
+      for (const key of Object.keys(fixture.requestContext) as (keyof typeof fixture.requestContext)[]) {
+        expect([key, kindOf(event.requestContext[key])]).toEqual([key, kindOf(fixture.requestContext[key])]);
+      }
+
+      expect(event).toMatchObject({
+        resource: '/orders',
+        path: '/orders',
+        httpMethod: 'POST',
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        pathParameters: null,
+        stageVariables: null,
+        body: ORDER_BODY,
+        isBase64Encoded: false,
+      });
+      const context = event.requestContext;
+      expect(context).toMatchObject({
+        resourcePath: '/orders',
+        httpMethod: 'POST',
+        path: '/local/orders',
+        accountId: '000000000000',
+        protocol: 'HTTP/1.1',
+        stage: 'local',
+        domainName: '127.0.0.1',
+        domainPrefix: '127',
+        apiId: 'local',
+        authorizer: null,
+      });
+      expect(context.requestId).toMatch(UUID);
+      expect(reply.headers['x-amzn-requestid']).toBe(context.requestId);
+      expect(context.requestTime).toBe(apiGatewayTime(new Date(context.requestTimeEpoch)));
+      expect(context.requestTime).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+      expect(context.extendedRequestId).toMatch(/^[A-Za-z0-9+/]{15}=$/);
+      expect(context.resourceId).toMatch(/^[a-z0-9]{6}$/);
+      // IAM is not enforced locally: the signature is passed on, the caller stays anonymous.
+      expect(context.identity).toEqual({
+        cognitoIdentityPoolId: null,
+        accountId: null,
+        cognitoIdentityId: null,
+        caller: null,
+        sourceIp: '127.0.0.1',
+        principalOrgId: null,
+        accessKey: null,
+        cognitoAuthenticationType: null,
+        cognitoAuthenticationProvider: null,
+        userArn: null,
+        userAgent: 'curl/8.7.1',
+        user: null,
+        apiKey: null,
+        apiKeyId: null,
+        clientCert: null,
+      });
+
+      expect(event.headers).toMatchObject({
+        'Content-Type': 'application/json',
+        'User-Agent': 'curl/8.7.1',
+        Authorization: fixture.headers.Authorization,
+        Host: `127.0.0.1:${port}`,
+        'X-Forwarded-For': '127.0.0.1',
+        'X-Forwarded-Port': String(port),
+        'X-Forwarded-Proto': 'http',
+      });
+      expect(event.headers['X-Amzn-Trace-Id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+      // As in a real REST proxy event: no hop-by-hop headers, no Content-Length.
+      const names = Object.keys(event.headers).map((name) => name.toLowerCase());
+      expect(names).not.toContain('content-length');
+      expect(names).not.toContain('connection');
+      expect(keysOf(event.multiValueHeaders)).toEqual(keysOf(event.headers));
+      expect(event.multiValueHeaders['Content-Type']).toEqual(['application/json']);
+    });
+
+    it('keeps a forwarded-for chain and a trace header the client sent', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/orders/ord_1', {
+        headers: { 'X-Forwarded-For': '203.0.113.10', 'X-Amzn-Trace-Id': 'Root=1-00000000-000000000000000000000001' },
+      });
+
+      // Assess
+      const event = onlyEvent(calls);
+      expect(event.headers['X-Forwarded-For']).toBe('203.0.113.10, 127.0.0.1');
+      expect(event.headers['X-Amzn-Trace-Id']).toBe('Root=1-00000000-000000000000000000000001');
+      expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
+    });
+
+    it('fills resource and decoded path parameters for /orders/{orderId}, keeping the path as sent', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/orders/ord%20A%2FB');
+      await send(url, '/orders/ord_2/');
+
+      // Assess
+      expect(calls).toHaveLength(2);
+      const [encoded, trailing] = calls.map((call) => call.event) as [APIGatewayProxyEvent, APIGatewayProxyEvent];
+      expect(encoded).toMatchObject({
+        resource: '/orders/{orderId}',
+        path: '/orders/ord%20A%2FB',
+        httpMethod: 'GET',
+        pathParameters: { orderId: 'ord A/B' },
+        body: null,
+        isBase64Encoded: false,
+      });
+      expect(encoded.requestContext.resourcePath).toBe('/orders/{orderId}');
+      expect(encoded.requestContext.path).toBe('/local/orders/ord%20A%2FB');
+      expect(trailing.pathParameters).toEqual({ orderId: 'ord_2' });
+      expect(trailing.requestContext.resourceId).toBe(encoded.requestContext.resourceId);
+    });
+
+    it('serves the stage-prefixed path of an execute-api URL as the same resource', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/local/orders/ord_3');
+
+      // Assess
+      const event = onlyEvent(calls);
+      expect(event.path).toBe('/orders/ord_3');
+      expect(event.resource).toBe('/orders/{orderId}');
+      expect(event.requestContext.path).toBe('/local/orders/ord_3');
+    });
+
+    it('gives every value of a repeated header in multiValueHeaders and the last one in headers', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders/ord_4', {
+        headers: ['Host', new URL(url).host, 'X-Multi', 'one', 'x-multi', 'two', 'Accept', 'text/plain'],
+      });
+
+      // Assess
+      expect(reply.status).toBe(200);
+      const event = onlyEvent(calls);
+      expect(event.multiValueHeaders['X-Multi']).toEqual(['one', 'two']);
+      expect(event.headers['X-Multi']).toBe('two');
+      expect(event.headers).not.toHaveProperty('x-multi');
+      expect(event.multiValueHeaders.Accept).toEqual(['text/plain']);
+    });
+
+    it('decodes query string parameters, every value in the multi-value map and the last in the single one', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/orders/ord_5?a=1&a=2&b=x%20y&c=d+e&flag');
+
+      // Assess
+      const event = onlyEvent(calls);
+      expect(event.queryStringParameters).toEqual({ a: '2', b: 'x y', c: 'd e', flag: '' });
+      expect(event.multiValueQueryStringParameters).toEqual({ a: ['1', '2'], b: ['x y'], c: ['d e'], flag: [''] });
+      expect(event.path).toBe('/orders/ord_5');
+    });
+
+    it.each([
+      ['a binary content type', 'application/octet-stream', Buffer.from([0, 255, 1, 2]), 'AP8BAg==', true],
+      ['text that is not UTF-8', 'text/plain', Buffer.from([0x68, 0xff, 0x69]), 'aP9p', true],
+      ['UTF-8 text', 'text/plain; charset=utf-8', Buffer.from('héllo'), 'héllo', false],
+    ])('passes %s to the handler as %s', async (_case, contentType, body, expected, base64) => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders', { method: 'POST', headers: { 'Content-Type': contentType }, body });
+
+      // Assess
+      expect(reply.status).toBe(200);
+      const event = onlyEvent(calls);
+      expect(event.body).toBe(expected);
+      expect(event.isBase64Encoded).toBe(base64);
+    });
+  });
+
+  describe('request validation, as the deployed request validator', () => {
+    const invalidOrder = JSON.stringify({ ...JSON.parse(ORDER_BODY), items: [] });
+
+    it.each([
+      ['POST /orders, a schema violation', '/orders', 'application/json', invalidOrder],
+      ['POST /orders, an unknown property', '/orders', 'application/json', ORDER_BODY.replace('{', '{"admin":true,')],
+      ['POST /orders, malformed JSON', '/orders', 'application/json', '{"customerId":'],
+      ['POST /orders, an empty body', '/orders', 'application/json', ''],
+      ['POST /orders, JSON with a charset', '/orders', 'application/json; charset=utf-8', invalidOrder],
+      ['POST /orders, no content type (taken as JSON)', '/orders', undefined, invalidOrder],
+      ['POST /users, a missing name', '/users', 'application/json', '{"email":"ada@example.com"}'],
+    ])('answers 400 without calling the function: %s', async (_case, path, contentType, body) => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url, lines } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, path, {
+        method: 'POST',
+        headers: contentType ? { 'Content-Type': contentType } : {},
+        body,
+      });
+
+      // Assess
+      expect(reply.status).toBe(400);
+      expect(reply.json()).toEqual({ message: 'Invalid request body' });
+      expect(reply.headers['content-type']).toBe('application/json');
+      expect(calls).toHaveLength(0);
+      expect(lines.map((l) => l.line)).toEqual([expect.stringMatching(/^POST \/\w+ 400 \d+ms$/)]);
+    });
+
+    it('passes valid bodies of both models to the function', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const order = await send(url, '/orders', { method: 'POST', headers: JSON_HEADERS, body: ORDER_BODY });
+      const user = await send(url, '/users', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{"email":"ada@example.com","name":"Ada"}',
+      });
+
+      // Assess
+      expect([order.status, user.status]).toEqual([200, 200]);
+      expect(calls.map((call) => call.event.resource)).toEqual(['/orders', '/users']);
+    });
+
+    it('does not check `format`, as API Gateway does not: the function sees a malformed email', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/users', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{"email":"not-an-email","name":"Ada"}',
+      });
+
+      // Assess
+      expect(reply.status).toBe(200);
+      expect(onlyEvent(calls).body).toBe('{"email":"not-an-email","name":"Ada"}');
+    });
+
+    it('passes a body of another content type through unchecked, for the function to refuse', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders', {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'hi',
+      });
+
+      // Assess
+      expect(reply.status).toBe(200);
+      expect(onlyEvent(calls).body).toBe('hi');
+    });
+  });
+
+  describe('limits and gateway errors', () => {
+    it('answers 413 for a body over 10 MB without calling the function, and takes one of exactly 10 MB', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+      const binary = { 'Content-Type': 'application/octet-stream' };
+
+      // Act
+      const over = await send(url, '/orders', {
+        method: 'POST',
+        headers: binary,
+        body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 7),
+      });
+      const limit = await send(url, '/orders', {
+        method: 'POST',
+        headers: binary,
+        body: Buffer.alloc(MAX_PAYLOAD_BYTES, 7),
+      });
+
+      // Assess
+      expect(over.status).toBe(413);
+      expect(over.json()).toEqual({ message: 'Request Too Long' });
+      expect(limit.status).toBe(200);
+      const event = onlyEvent(calls);
+      expect(Buffer.from(event.body ?? '', 'base64')).toHaveLength(MAX_PAYLOAD_BYTES);
+    });
+
+    it.each([
+      ['an unknown path', 'GET', '/nothing-here'],
+      ['the root', 'GET', '/'],
+      ['a path deeper than any resource', 'GET', '/orders/ord_1/items'],
+      ['an empty path parameter', 'GET', '/orders//'],
+    ])('answers 404 for %s without calling the function', async (_case, method, path) => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, path, { method });
+
+      // Assess
+      expect(reply.status).toBe(404);
+      expect(reply.json()).toEqual({ message: expect.stringContaining('No resource matches') });
+      expect(calls).toHaveLength(0);
+    });
+
+    it.each([
+      ['DELETE', '/orders', 'POST'],
+      ['GET', '/users', 'POST'],
+      ['PUT', '/orders/ord_1', 'GET'],
+      ['OPTIONS', '/orders', 'POST'],
+    ])('answers 405 for %s %s with Allow: %s, without calling the function', async (method, path, allow) => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, path, { method });
+
+      // Assess
+      expect(reply.status).toBe(405);
+      expect(reply.headers.allow).toBe(allow);
+      expect(reply.json()).toEqual({ message: expect.stringContaining(`${method} is not allowed`) });
+      expect(calls).toHaveLength(0);
+    });
+
+    it('answers 502 Internal server error when the function throws, and logs why', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler(async () => {
+        throw new Error('boom');
+      });
+      const { url, lines } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(reply.status).toBe(502);
+      expect(reply.json()).toEqual({ message: 'Internal server error' });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.line).toMatch(/^GET \/orders\/ord_1 502 \d+ms \(handler threw: Error: boom\)$/);
+      expect(lines[0]?.fields).toMatchObject({ method: 'GET', path: '/orders/ord_1', status: 502 });
+    });
+
+    it.each([
+      ['no statusCode', { body: 'x' }],
+      ['a body that is not a string', { statusCode: 200, body: { ok: true } }],
+      ['nothing at all', undefined],
+      ['an invalid header value', { statusCode: 200, headers: { 'X-Bad': 'a\nb' }, body: '' }],
+    ])('answers 502 for a malformed proxy response: %s', async (_case, response) => {
+      // Prepare
+      const { handler } = recordingHandler(async () => response as unknown as APIGatewayProxyResult);
+      const { url, lines } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(reply.status).toBe(502);
+      expect(reply.json()).toEqual({ message: 'Internal server error' });
+      expect(lines[0]?.line).toContain('malformed Lambda proxy response');
+    });
+
+    it('answers 504 Endpoint request timed out when the function outlives its timeout', async () => {
+      // Prepare
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const { calls, handler } = recordingHandler(async () => {
+        await gate;
+        return { statusCode: 200, body: 'too late' };
+      });
+      const { url, lines } = await startEmulator(handler, { timeoutSeconds: 0.05 });
+
+      // Act
+      const reply = await send(url, '/orders/ord_1').finally(release);
+
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(reply.status).toBe(504);
+      expect(reply.json()).toEqual({ message: 'Endpoint request timed out' });
+      expect(lines[0]?.line).toMatch(/^GET \/orders\/ord_1 504 \d+ms \(no response within 50ms\)$/);
+    });
+  });
+
+  describe('the function and its response', () => {
+    it('returns status, headers, multi-value headers and body as the function gave them', async () => {
+      // Prepare
+      const { handler } = recordingHandler(async () => ({
+        statusCode: 202,
+        headers: { 'content-type': 'application/json', Location: '/orders/ord_1', 'X-Count': 3 },
+        multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
+        body: '{"orderId":"ord_1"}',
+      }));
+      const { url, lines } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders', { method: 'POST', headers: JSON_HEADERS, body: ORDER_BODY });
+
+      // Assess
+      expect(reply.status).toBe(202);
+      expect(reply.headers).toMatchObject({
+        'content-type': 'application/json',
+        location: '/orders/ord_1',
+        'x-count': '3',
+        'set-cookie': ['a=1', 'b=2'],
+      });
+      expect(reply.body.toString()).toBe('{"orderId":"ord_1"}');
+      expect(lines.map((l) => l.line)).toEqual([expect.stringMatching(/^POST \/orders 202 \d+ms$/)]);
+      expect(lines[0]?.fields).toMatchObject({ method: 'POST', path: '/orders', status: 202 });
+    });
+
+    it('lets multiValueHeaders win over headers for the same name, and defaults Content-Type to JSON', async () => {
+      // Prepare
+      const { handler } = recordingHandler(async () => ({
+        statusCode: 200,
+        headers: { 'X-Both': 'single' },
+        multiValueHeaders: { 'x-both': ['multi-1', 'multi-2'] },
+        body: '[]',
+      }));
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(reply.headers['x-both']).toBe('multi-1, multi-2');
+      expect(reply.headers['content-type']).toBe('application/json');
+    });
+
+    it('decodes a base64 body the function returns', async () => {
+      // Prepare
+      const bytes = Buffer.from([0, 1, 254, 255]);
+      const { handler } = recordingHandler(async () => ({
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes.toString('base64'),
+        isBase64Encoded: true,
+      }));
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(reply.body.equals(bytes)).toBe(true);
+    });
+
+    it('invokes the function with a Lambda context of its own name, ARN, request id and time budget', async () => {
+      // Prepare
+      let remaining = -1;
+      const { calls, handler } = recordingHandler(async (_event, context) => {
+        remaining = context.getRemainingTimeInMillis();
+        return { statusCode: 204, body: '' };
+      });
+      const { url } = await startEmulator(handler, { timeoutSeconds: 7, memoryMb: 512 });
+
+      // Act
+      await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(calls).toHaveLength(1);
+      const { event, context } = calls[0] as Call;
+      expect(context.functionName).toBe('local-order-api');
+      expect(context.invokedFunctionArn).toMatch(/^arn:aws:lambda:[^:]+:000000000000:function:local-order-api$/);
+      expect(context.memoryLimitInMB).toBe('512');
+      expect(context.awsRequestId).toMatch(UUID);
+      expect(context.awsRequestId).not.toBe(event.requestContext.requestId);
+      expect(remaining).toBeGreaterThan(0);
+      expect(remaining).toBeLessThanOrEqual(7000);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('serves extra routes first, and the API when they decline', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler, {
+        extraRoutes: (req, res) => {
+          if (req.url !== '/metrics') return false;
+          res.end('pipeline_up 1\n');
+          return true;
+        },
+      });
+
+      // Act
+      const metrics = await send(url, '/metrics');
+      const api = await send(url, '/orders/ord_1');
+
+      // Assess
+      expect(metrics.status).toBe(200);
+      expect(metrics.body.toString()).toBe('pipeline_up 1\n');
+      expect(api.status).toBe(200);
+      expect(calls.map((call) => call.event.path)).toEqual(['/orders/ord_1']);
+    });
+
+    it('stop() closes the server, and a second stop() is harmless', async () => {
+      // Prepare
+      const { handler } = recordingHandler();
+      const emulator = new ApiGatewayEmulator({
+        port: 0,
+        stage: 'local',
+        handler,
+        functionName: 'f',
+        timeoutSeconds: 1,
+      });
+      const { url } = await emulator.start();
+      const before = await send(url, '/orders/ord_1');
+
+      // Act
+      await emulator.stop();
+      await emulator.stop();
+
+      // Assess
+      expect(before.status).toBe(200);
+      await expect(send(url, '/orders/ord_1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+  });
+
+  describe('in front of the real order API (routeRequest over dynalite)', () => {
+    let dynamo: TestDynamo;
+
+    beforeAll(async () => {
+      dynamo = await startDynamo();
+      await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'));
+    });
+    afterAll(async () => dynamo.stop());
+
+    function orderApi(publisher: InMemoryPublisher): Respond {
+      let ids = 0;
+      const deps: OrderApiDeps = {
+        publisher,
+        products: (skus) => getProducts(dynamo.documents, dynamo.tableName('inventory'), skus),
+        orderView: async (orderId) =>
+          (
+            await dynamo.documents.send(
+              new GetCommand({ TableName: dynamo.tableName('orders'), Key: { orderId }, ConsistentRead: true }),
+            )
+          ).Item,
+        requestIdempotency: dynamoRequestIdempotency({
+          client: dynamo.client,
+          tableName: dynamo.tableName('idempotency'),
+        }),
+        newOrderId: () => `ord_EMULATOR${String(++ids).padStart(10, '0')}`,
+        newUserId: () => `usr_EMULATOR${String(++ids).padStart(10, '0')}`,
+        newCorrelationId: () => 'not-used-when-api-gateway-gives-a-request-id',
+        logger: { info: () => undefined, error: () => undefined },
+      };
+      return (event, context) => routeRequest(event, deps, context);
+    }
+
+    it('creates an order, correlated by the API Gateway request id, and routes GET /orders/{orderId}', async () => {
+      // Prepare
+      const publisher = new InMemoryPublisher();
+      const { url } = await startEmulator(orderApi(publisher));
+
+      // Act
+      const created = await send(url, '/orders', { method: 'POST', headers: JSON_HEADERS, body: ORDER_BODY });
+      const fetched = await send(url, '/orders/ord_EMULATOR0000000001');
+
+      // Assess
+      expect(created.status).toBe(202);
+      expect(created.headers.location).toBe('/orders/ord_EMULATOR0000000001');
+      expect(created.json()).toMatchObject({ orderId: 'ord_EMULATOR0000000001', status: 'PENDING' });
+      expect(publisher.ofType('OrderCreated')).toHaveLength(1);
+      expect(publisher.published[0]?.correlationid).toBe(created.headers['x-amzn-requestid']);
+      // No order service runs here to build the view, so the order API answers not found (yet).
+      expect(fetched.status).toBe(404);
+      expect(fetched.json()).toMatchObject({ error: 'not_found' });
+    });
+
+    it('lets a malformed email past the gateway, and the function refuses it naming the field', async () => {
+      // Prepare
+      const publisher = new InMemoryPublisher();
+      const { url } = await startEmulator(orderApi(publisher));
+
+      // Act
+      const reply = await send(url, '/users', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{"email":"not-an-email","name":"Ada"}',
+      });
+
+      // Assess
+      expect(reply.status).toBe(400);
+      expect(reply.json()).toMatchObject({ error: 'invalid_request', message: expect.stringContaining('email') });
+      expect(publisher.published).toHaveLength(0);
+    });
+  });
+});

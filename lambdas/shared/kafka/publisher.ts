@@ -4,7 +4,7 @@
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
  * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
@@ -89,6 +89,8 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        // Murmur2 keyed partitioning, as the Java client does: one aggregate, one partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });

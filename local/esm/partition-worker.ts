@@ -16,9 +16,11 @@
  * count of the batch it came from: a poison record is isolated only when retryAttempts leaves room
  * for the splits (log2 of the batch size), otherwise the smallest failing half is dead-lettered.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import { CLOUDEVENT_TYPE_PREFIX } from '../../lib/topology';
 import type { InvocationResult, Invoker, ResponseContext } from './invoke';
 import {
   type EventSource,
@@ -282,7 +284,20 @@ export class PartitionWorker {
 
     if (result.kind === 'success') {
       this.resolve(batch);
-      this.host.log(`${range} ok in ${result.durationMs} ms`, { ...fields, outcome: 'success' });
+      // One readable line per event handled, tagged with its type and aggregate (order) id.
+      for (const entry of batch) {
+        const { type, subject } = describeRecord(entry.record);
+        this.host.log(
+          `${type.padEnd(26)} ${subject.padEnd(30)} ${this.key}@${entry.offset} ok (${result.durationMs} ms batch)`,
+          {
+            ...fields,
+            offset: entry.offset,
+            type,
+            subject,
+            outcome: 'success',
+          },
+        );
+      }
       return;
     }
 
@@ -444,5 +459,24 @@ export class PartitionWorker {
       const timer = setTimeout(finish, ms);
       this.wakeUp = finish;
     });
+  }
+}
+
+/** The CloudEvent type and subject of a record, for log lines; placeholders when it is not one. */
+function describeRecord(record: MskRecord): { type: string; subject: string } {
+  try {
+    const event = JSON.parse(Buffer.from(record.value ?? '', 'base64').toString('utf8')) as {
+      type?: unknown;
+      subject?: unknown;
+    };
+    const type =
+      typeof event.type === 'string'
+        ? event.type.startsWith(CLOUDEVENT_TYPE_PREFIX)
+          ? event.type.slice(CLOUDEVENT_TYPE_PREFIX.length)
+          : event.type
+        : '(no type)';
+    return { type, subject: typeof event.subject === 'string' ? event.subject : '-' };
+  } catch {
+    return { type: '(not JSON)', subject: '-' };
   }
 }

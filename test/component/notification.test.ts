@@ -20,13 +20,14 @@ import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
-import { type DecodedRecord, decodeMskEvent, type MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
 import { PublishError } from '../../lambdas/shared/kafka/publisher';
 import { ENV } from '../../lib/runtime-contract';
-import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../lib/topology';
+import { domainTopic } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
+import { mskEventOf, nameOf, recordOf } from '../support/msk';
 
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
 const FIXED_NOW = new Date('2026-03-01T09:00:00.000Z');
@@ -99,37 +100,6 @@ function userRegistered(userId: string, name = 'Katherine Johnson'): CloudEvent<
     { userId, email: 'katherine@example.com', name },
     { subject: userId, correlationId: CORRELATION_ID },
   );
-}
-
-function nameOf(event: CloudEvent): EventName {
-  return event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
-}
-
-/** The MSK event Lambda would deliver for one CloudEvent on its domain topic. */
-function mskEventOf(event: CloudEvent, offset = 0): MskEvent {
-  const topic = domainTopic(EVENTS[nameOf(event)].domain);
-  return {
-    eventSource: 'aws:kafka',
-    bootstrapServers: 'b-1.test:9098',
-    records: {
-      [`${topic}-0`]: [
-        {
-          topic,
-          partition: 0,
-          offset,
-          timestamp: Date.parse(event.time),
-          timestampType: 'CREATE_TIME',
-          key: Buffer.from(event.subject).toString('base64'),
-          value: Buffer.from(JSON.stringify(event)).toString('base64'),
-          headers: [],
-        },
-      ],
-    },
-  };
-}
-
-function recordOf(event: CloudEvent): DecodedRecord {
-  return decodeMskEvent(mskEventOf(event))[0] as DecodedRecord;
 }
 
 /** Hands an event to the handler for its type, as the consumer wrapper does. */

@@ -12,11 +12,12 @@ import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerDeps, type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
-import { type DecodedRecord, decodeMskEvent, type MskEvent } from '../../lambdas/shared/kafka/msk-event';
-import { type Domain, domainTopic, EVENTS } from '../../lib/topology';
+import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
+import { domainTopic } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
+import { mskEventOf, recordOf } from '../support/msk';
 
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
 const ADDRESS = { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
@@ -97,31 +98,6 @@ function eventsFor(orderId: string) {
 
 function nameOf(event: CloudEvent): SagaEventName {
   return event.type.slice('orderpipeline.'.length) as SagaEventName;
-}
-
-/** The MSK event the ESM of the event's topic would deliver. */
-function mskEventOf(events: readonly CloudEvent[], offset = 0): MskEvent {
-  const topic = domainTopic(EVENTS[nameOf(events[0] as CloudEvent)].domain as Domain);
-  return {
-    eventSource: 'aws:kafka',
-    bootstrapServers: 'b-1.test:9098',
-    records: {
-      [`${topic}-0`]: events.map((event, i) => ({
-        topic,
-        partition: 0,
-        offset: offset + i,
-        timestamp: Date.parse(event.time),
-        timestampType: 'CREATE_TIME' as const,
-        key: Buffer.from(event.subject).toString('base64'),
-        value: Buffer.from(JSON.stringify(event)).toString('base64'),
-        headers: [],
-      })),
-    },
-  };
-}
-
-function recordOf(event: CloudEvent): DecodedRecord {
-  return decodeMskEvent(mskEventOf([event]))[0] as DecodedRecord;
 }
 
 const silentLogger: ConsumerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

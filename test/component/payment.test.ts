@@ -6,11 +6,11 @@ import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
-import { type DecodedRecord, decodeMskEvent, type MskEvent } from '../../lambdas/shared/kafka/msk-event';
 import { domainTopic } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
+import { mskEventOf, recordOf } from '../support/msk';
 
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
 const PAYMENT_ID = /^pay_[0-9A-Za-z]{10,40}$/;
@@ -55,33 +55,6 @@ function orderCancelled(orderId: string, reason: 'payment_failed' | 'out_of_stoc
     { orderId, customerId: 'c-42', email: 'ada@example.com', reason, detail: 'SKU-001 is sold out' },
     { subject: orderId, correlationId: CORRELATION_ID },
   );
-}
-
-/** The MSK event Lambda would deliver for one CloudEvent on orders.events. */
-function mskEventOf(event: CloudEvent, offset = 0): MskEvent {
-  const topic = domainTopic('orders');
-  return {
-    eventSource: 'aws:kafka',
-    bootstrapServers: 'b-1.test:9098',
-    records: {
-      [`${topic}-0`]: [
-        {
-          topic,
-          partition: 0,
-          offset,
-          timestamp: Date.parse(event.time),
-          timestampType: 'CREATE_TIME',
-          key: Buffer.from(event.subject).toString('base64'),
-          value: Buffer.from(JSON.stringify(event)).toString('base64'),
-          headers: [],
-        },
-      ],
-    },
-  };
-}
-
-function recordOf(event: CloudEvent): DecodedRecord {
-  return decodeMskEvent(mskEventOf(event))[0] as DecodedRecord;
 }
 
 /** The data of a published event; fails the test if the event is not there. */

@@ -2,10 +2,9 @@ import { createEvent, deterministicId } from '../../lambdas/shared/events/envelo
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import type { ConsumerLogger } from '../../lambdas/shared/kafka/consumer';
-import { type DecodedRecord, decodeMskEvent } from '../../lambdas/shared/kafka/msk-event';
 import { carrierFor, shipmentIdFor, shippingHandlers, trackingNumberFor } from '../../lambdas/shipping/core';
-import { domainTopic } from '../../lib/topology';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
+import { recordOf } from '../support/msk';
 
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
 const FIXED_NOW = new Date('2026-03-01T09:00:00.000Z');
@@ -30,28 +29,6 @@ function orderConfirmed(orderId: string, country = 'GB'): CloudEvent<EventData['
     },
     { subject: orderId, correlationId: CORRELATION_ID },
   );
-}
-
-function recordOf(event: CloudEvent): DecodedRecord {
-  const topic = domainTopic('orders');
-  return decodeMskEvent({
-    eventSource: 'aws:kafka',
-    bootstrapServers: 'b-1.test:9098',
-    records: {
-      [`${topic}-0`]: [
-        {
-          topic,
-          partition: 0,
-          offset: 0,
-          timestamp: Date.parse(event.time),
-          timestampType: 'CREATE_TIME',
-          key: Buffer.from(event.subject).toString('base64'),
-          value: Buffer.from(JSON.stringify(event)).toString('base64'),
-          headers: [],
-        },
-      ],
-    },
-  })[0] as DecodedRecord;
 }
 
 /** The data of a published event; fails the test if the event is not there. */

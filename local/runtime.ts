@@ -20,7 +20,7 @@ import { CONSUMER_SERVICES, SERVICE_SPECS, TABLES, type TableName, TOPICS } from
 import { ApiGatewayEmulator } from './api-gateway';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
-import { KafkaBroker } from './kafka-broker';
+import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
 
 export interface LocalRuntimeOptions {
   readonly dir: string;
@@ -54,6 +54,10 @@ export class LocalRuntime {
   async start(): Promise<void> {
     const { dir, log } = this.options;
     const config = loadConfig(LOCAL_PROFILE);
+    // Checked first, so a busy API port is reported before a minute of broker start-up.
+    if (this.options.apiPort !== 0 && (await portOpen(this.options.apiPort))) {
+      throw new LocalSetupError(`Port ${this.options.apiPort} is already in use; set PORT to a free port.`);
+    }
     mkdirSync(dir, { recursive: true });
 
     let bootstrapServers = this.options.externalKafka;

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { Kafka, logLevel } from 'kafkajs';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
 import { ensureTables } from '../lambdas/shared/db/tables';
+import { sharedProducer } from '../lambdas/shared/kafka/kafka-handler';
 import type { MskEvent } from '../lambdas/shared/kafka/msk-event';
 import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
@@ -149,8 +150,7 @@ export class LocalRuntime {
     this.stopping ??= (async () => {
       await this.api?.stop();
       for (const emulator of this.emulators.reverse()) await emulator.stop();
-      const { sharedProducer } =
-        require('../lambdas/shared/kafka/kafka-handler') as typeof import('../lambdas/shared/kafka/kafka-handler');
+      // The handler modules share one producer per process, as one execution environment would.
       await sharedProducer('local-runtime').disconnect();
       await this.dynamo?.stop();
       await this.broker?.stop();

@@ -179,9 +179,7 @@ function fieldRows(schema: JsonObject, prefix: string): string[] {
 
 function describeType(property: JsonObject): string {
   if (property.type === 'array') return `array of ${(property.items as JsonObject | undefined)?.type ?? 'any'}`;
-  if (typeof property.type === 'string') return property.type;
-  if (property.$ref) return 'see schema';
-  return 'see schema';
+  return typeof property.type === 'string' ? property.type : 'see schema';
 }
 
 function notes(property: JsonObject): string {

@@ -8,7 +8,7 @@
  * that order holds, so available + sum(holds) is the stock the product was seeded with.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CATALOGUE_CURRENCY, productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
+import { productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
 
 export interface Product {
   readonly sku: string;
@@ -19,7 +19,7 @@ export interface Product {
   readonly holds: Readonly<Record<string, number>>;
 }
 
-export { CATALOGUE_CURRENCY as CURRENCY, productKey, SEED_CATALOGUE };
+export { productKey, SEED_CATALOGUE };
 
 /** Writes the seed products that are missing; existing stock is left as it is. */
 export async function seedCatalogue(

@@ -43,13 +43,6 @@ export interface ConsumerDeps {
   readonly onOutcome?: (outcome: BatchOutcome) => void;
 }
 
-export class InvalidRecordError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'InvalidRecordError';
-  }
-}
-
 /**
  * Records are processed in order. After a failure in a partition, the rest of that partition is
  * reported too: the ESM resumes a partition from its lowest failed offset, and a later event of an

@@ -12,6 +12,7 @@ import type { OrderApiDeps } from './deps';
 import { header, problem } from './http';
 import { type CreateOrderRequest, createOrder, getOrder } from './orders';
 import { type RegisterUserRequest, registerUser } from './users';
+import { firstLoneSurrogate } from './well-formed';
 
 /** Largest body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -130,6 +131,10 @@ async function withBody<T>(
   }
   if (!validate(body)) {
     return problem(400, 'invalid_request', describe(validate.errors));
+  }
+  const malformed = firstLoneSurrogate(body);
+  if (malformed !== undefined) {
+    return problem(400, 'invalid_request', `${malformed} is not well-formed Unicode (it holds a lone surrogate)`);
   }
   const correlationId = correlationIdOf(event, deps);
   const key = header(event, 'idempotency-key');

@@ -530,6 +530,46 @@ describe('order API edge: properties over generated requests', () => {
     );
   });
 
+  it('answers any method on any path, without a body or even headers, with a JSON 4xx and publishes nothing', async () => {
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'orders',
+        'users',
+        '',
+        '%',
+        '%E0%A4%A',
+        '%00',
+        '..',
+        'ord_01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        '%F0%9F%98%80',
+      ),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 12 }).map(encodeURIComponent),
+    );
+    const path = fc
+      .tuple(fc.constantFrom('orders', 'users', 'x'), fc.array(segment, { maxLength: 3 }), fc.boolean())
+      .map(([first, rest, slash]) => `/${[first, ...rest].join('/')}${slash ? '/' : ''}`);
+    const method = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'get', 'TRACE');
+    await fc.assert(
+      fc.asyncProperty(method, path, fc.boolean(), async (httpMethod, rawPath, noHeaders) => {
+        const event = proxyEvent({ path: '/orders', headers: [], body: null });
+        event.httpMethod = httpMethod;
+        event.path = rawPath;
+        if (noHeaders) {
+          // What a REST proxy event holds for a request without headers.
+          event.headers = null as unknown as APIGatewayProxyEvent['headers'];
+          event.multiValueHeaders = null as unknown as APIGatewayProxyEvent['multiValueHeaders'];
+        }
+        const before = publisher.published.length;
+        const response = await routeRequest(event, deps, lambdaContext('order-api'));
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode).toBeLessThan(500);
+        expect(JSON.parse(response.body)).toEqual({ error: expect.any(String), message: expect.any(String) });
+        expect(publisher.published.length).toBe(before);
+      }),
+      runs(200),
+    );
+  });
+
   it('publishes one event for concurrent requests with one Idempotency-Key, and gives them one orderId', async () => {
     await fc.assert(
       fc.asyncProperty(validOrder, fc.integer({ min: 2, max: 5 }), async (order, copies) => {

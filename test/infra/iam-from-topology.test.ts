@@ -13,6 +13,7 @@ import {
   SERVICES,
   type ServiceName,
 } from '../../lib/topology';
+import { asArray, kafkaResource } from './iam-policies';
 import { synthPipeline } from './synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -41,29 +42,6 @@ function expectedKafkaGrants(service: ServiceName): Set<string> {
   return grants;
 }
 
-/** Names an IAM resource: `cluster`, `topic/<name>` or `group/<id>`, from its CloudFormation form. */
-function describeResource(resource: unknown, clusterName: string): string {
-  const flat = flatten(resource);
-  const match = new RegExp(`:(topic|group)/${clusterName}/<token>/(.+)$`).exec(flat);
-  if (match) return `${match[1]}/${match[2]}`;
-  // The cluster ARN itself arrives as a reference to the Kafka stack's cluster.
-  if (flat === '<token>' && JSON.stringify(resource).includes('Cluster')) return 'cluster';
-  return `unrecognised ${JSON.stringify(resource)}`;
-}
-
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && 'Fn::Join' in value) {
-    const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return parts.map(flatten).join(separator);
-  }
-  return '<token>';
-}
-
-function asArray<T>(value: T | T[]): T[] {
-  return Array.isArray(value) ? value : [value];
-}
-
 /** Kafka grants per service, read from the roles of the functions in a template. */
 function grantedKafka(template: Template, clusterName: string): Map<ServiceName, Set<string>> {
   const resources = template.toJSON().Resources as Resources;
@@ -89,7 +67,7 @@ function grantedKafka(template: Template, clusterName: string): Map<ServiceName,
         const actions = asArray(statement.Action as string | string[]).filter((a) => a.startsWith('kafka-cluster:'));
         for (const action of actions) {
           for (const resource of asArray(statement.Resource))
-            set.add(`${action} on ${describeResource(resource, clusterName)}`);
+            set.add(`${action} on ${kafkaResource(resource, clusterName)}`);
         }
       }
     }

@@ -477,11 +477,7 @@ describe('order API edge: properties over generated requests', () => {
         if (contentType !== undefined) headers.push([h.contentTypeName, contentType]);
         // A fresh key per run: this property is about the header, not about replays.
         const key =
-          h.key === undefined
-            ? undefined
-            : /^[\x21-\x7e]{1,128}$/.test(h.key)
-              ? `${h.key}`.slice(0, 92) + randomUUID()
-              : h.key;
+          h.key !== undefined && /^[\x21-\x7e]{1,128}$/.test(h.key) ? h.key.slice(0, 92) + randomUUID() : h.key;
         if (key !== undefined) headers.push([h.keyName, key]);
         const { response, body } = await call({ path: '/orders', headers, body: JSON.stringify(order) });
 

@@ -10,7 +10,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { KAFKA_VERSION } from '../lib/config';
-import { formatBytes, formatDownloadProgress, formatSeconds, formatWaiting, mavenDownloadedBytes } from './terminal';
+import {
+  formatDownloadDone,
+  formatDownloadProgress,
+  formatSeconds,
+  formatWaiting,
+  mavenDownloadedBytes,
+} from './terminal';
 
 export class LocalSetupError extends Error {
   constructor(message: string) {
@@ -125,9 +131,7 @@ export async function ensureKafkaJars(dir: string, log: (line: string) => void =
   }
   writeFileSync(done, new Date().toISOString());
   const jars = readdirSync(libs).filter((f) => f.endsWith('.jar')).length;
-  log(
-    `Kafka jars ready (${jars} jars; ${progress.files} files, ${formatBytes(progress.bytes)} downloaded in ${formatSeconds(Date.now() - started)}).`,
-  );
+  log(formatDownloadDone(`${jars} Kafka jars`, { ...progress, elapsedMs: Date.now() - started }));
   return libs;
 }
 

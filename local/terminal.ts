@@ -44,8 +44,20 @@ export interface DownloadProgress {
 }
 
 export function formatDownloadProgress(what: string, progress: DownloadProgress): string {
-  const files = `${progress.files} file${progress.files === 1 ? '' : 's'}`;
-  return `  still fetching ${what}: ${files}, ${formatBytes(progress.bytes)} so far, ${formatSeconds(progress.elapsedMs)}`;
+  const done =
+    progress.files === 0
+      ? 'Maven is resolving, nothing downloaded yet'
+      : `${progress.files} file${progress.files === 1 ? '' : 's'} downloaded, ${formatBytes(progress.bytes)}`;
+  return `  still fetching ${what}: ${done}, ${formatSeconds(progress.elapsedMs)}`;
+}
+
+/** The closing line of a download: what arrived, or that Maven had everything in its local repository. */
+export function formatDownloadDone(what: string, progress: DownloadProgress): string {
+  const source =
+    progress.files === 0
+      ? 'all from the local Maven repository'
+      : `${progress.files} files, ${formatBytes(progress.bytes)} downloaded`;
+  return `${what} ready (${source}; ${formatSeconds(progress.elapsedMs)}).`;
 }
 
 const MAVEN_UNITS: Record<string, number> = { B: 1, kB: 1_000, KB: 1_000, MB: 1_000_000, GB: 1_000_000_000 };

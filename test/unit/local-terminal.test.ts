@@ -2,6 +2,7 @@ import { SERVICES } from '../../lib/topology';
 import {
   colourEnabled,
   formatBytes,
+  formatDownloadDone,
   formatDownloadProgress,
   formatWaiting,
   mavenDownloadedBytes,
@@ -87,13 +88,29 @@ describe('Progress lines', () => {
     const line = formatDownloadProgress('Kafka 4.1.2', { files: 213, bytes: 46_849_000, elapsedMs: 10_480 });
 
     // Assess
-    expect(line).toBe('  still fetching Kafka 4.1.2: 213 files, 46.8 MB so far, 10 s');
+    expect(line).toBe('  still fetching Kafka 4.1.2: 213 files downloaded, 46.8 MB, 10 s');
   });
 
   it('says "file" for one file', () => {
     expect(formatDownloadProgress('Kafka', { files: 1, bytes: 500, elapsedMs: 5_000 })).toBe(
-      '  still fetching Kafka: 1 file, 500 B so far, 5 s',
+      '  still fetching Kafka: 1 file downloaded, 500 B, 5 s',
     );
+  });
+
+  it('says Maven is still resolving while nothing has arrived, instead of "0 files"', () => {
+    expect(formatDownloadProgress('Kafka', { files: 0, bytes: 0, elapsedMs: 15_000 })).toBe(
+      '  still fetching Kafka: Maven is resolving, nothing downloaded yet, 15 s',
+    );
+  });
+
+  it.each([
+    [
+      { files: 407, bytes: 52_000_000, elapsedMs: 12_300 },
+      '46 Kafka jars ready (407 files, 52.0 MB downloaded; 12 s).',
+    ],
+    [{ files: 0, bytes: 0, elapsedMs: 24_000 }, '46 Kafka jars ready (all from the local Maven repository; 24 s).'],
+  ])('closes a download with what arrived: %j', (progress, line) => {
+    expect(formatDownloadDone('46 Kafka jars', progress)).toBe(line);
   });
 
   it('reports what a wait is for, for how long, and where to look', () => {

@@ -49,7 +49,7 @@ import {
 import { mskRecordOf } from '../local/esm/msk-event-builder';
 import { onFailureRecord } from '../local/esm/on-failure-record';
 
-export const REPO_ROOT = join(__dirname, '..');
+const REPO_ROOT = join(__dirname, '..');
 export const ASYNCAPI_PATH = join(REPO_ROOT, 'docs', 'asyncapi.yaml');
 
 /** The profile whose partitions and replicas the channel bindings show (others are in the descriptions). */
@@ -101,7 +101,7 @@ export function renderAsyncApi(): string {
   return HEADER + yaml.toString({ lineWidth: 100, flowCollectionPadding: false });
 }
 
-export function asyncApiDocument(): JsonObject {
+function asyncApiDocument(): JsonObject {
   const config = loadConfig(DOCUMENTED_PROFILE);
   const pkg = readJson(join(REPO_ROOT, 'package.json'));
   return {

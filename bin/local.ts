@@ -5,26 +5,13 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { helpText, type LocalEnvVar } from '../local/help';
 import { LocalSetupError } from '../local/kafka-broker';
 import { localDir } from '../local/paths';
 import { LocalRuntime } from '../local/runtime';
+import { colourEnabled } from '../local/terminal';
 
-const HELP = `Usage: npm start [-- --json]       run the pipeline locally
-       npm run local:reset             delete the local state (topics, tables, outbox; keeps the Kafka download)
-
-Options:
-  --json        handlers log Powertools JSON instead of one readable line per event
-  --help        this text
-
-Environment:
-  PORT           API Gateway emulator port (default 3000)
-  KAFKA_PORT     Kafka broker port (default 9092; the KRaft controller uses KAFKA_PORT + 1)
-  DYNAMODB_PORT  DynamoDB API (dynalite) port (default 8000)
-  LOCAL_DIR      where the local runtime keeps everything (default .local/ in the repository)
-
-Needs Java 17+ and Maven (Kafka is fetched from Maven Central on the first run).`;
-
-function port(name: string, fallback: number): number {
+function port(name: LocalEnvVar, fallback: number): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
@@ -50,7 +37,7 @@ process.on('warning', (warning) => {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(HELP);
+    console.log(helpText());
     return;
   }
   const dir = localDir();
@@ -68,6 +55,7 @@ async function main(): Promise<void> {
     kafkaPort: port('KAFKA_PORT', 9092),
     dynamoPort: port('DYNAMODB_PORT', 8000),
     jsonLogs: args.includes('--json'),
+    colour: colourEnabled(process.env, process.stdout.isTTY),
     log: (line) => console.log(line),
   });
   let stopping = false;

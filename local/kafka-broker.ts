@@ -8,7 +8,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { KAFKA_VERSION } from '../lib/config';
+import {
+  formatDownloadDone,
+  formatDownloadProgress,
+  formatSeconds,
+  formatWaiting,
+  mavenDownloadedBytes,
+} from './terminal';
 
 export class LocalSetupError extends Error {
   constructor(message: string) {
@@ -54,8 +62,13 @@ export function checkJavaAndMaven(): void {
   }
 }
 
+/** How often a slow step (the download, the broker start) reports that it is still going. */
+const PROGRESS_INTERVAL_MS = 5_000;
+/** Maven's last lines kept for the error message when it fails. */
+const MAVEN_TAIL_LINES = 20;
+
 /** Downloads the Kafka jars once into `<dir>/libs-<version>`; later calls only check they are there. */
-export function ensureKafkaJars(dir: string, log: (line: string) => void = () => undefined): string {
+export async function ensureKafkaJars(dir: string, log: (line: string) => void = () => undefined): Promise<string> {
   const libs = join(dir, `libs-${KAFKA_VERSION.local}`);
   const done = join(libs, '.complete');
   if (existsSync(done)) return libs;
@@ -75,21 +88,50 @@ export function ensureKafkaJars(dir: string, log: (line: string) => void = () =>
 `,
   );
   log(`Fetching Apache Kafka ${KAFKA_VERSION.local} from Maven Central (about 45 MB, once)...`);
-  try {
-    execFileSync(
-      'mvn',
-      ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
-  } catch {
+  const started = Date.now();
+  const progress = { files: 0, bytes: 0 };
+  const tail: string[] = [];
+  const child = spawn(
+    'mvn',
+    [
+      '-B',
+      '-Dstyle.color=never',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      const bytes = mavenDownloadedBytes(line);
+      if (bytes !== undefined) {
+        progress.files++;
+        progress.bytes += bytes;
+      }
+      tail.push(line);
+      if (tail.length > MAVEN_TAIL_LINES) tail.shift();
+    });
+  }
+  const timer = setInterval(
+    () => log(formatDownloadProgress(`Kafka ${KAFKA_VERSION.local}`, { ...progress, elapsedMs: Date.now() - started })),
+    PROGRESS_INTERVAL_MS,
+  );
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (code) => resolve(code));
+  }).finally(() => clearInterval(timer));
+  if (exitCode !== 0) {
     throw new LocalSetupError(
-      `Maven could not fetch org.apache.kafka:kafka_2.13:${KAFKA_VERSION.local}; check your access to Maven Central.`,
+      `Maven could not fetch org.apache.kafka:kafka_2.13:${KAFKA_VERSION.local}; check your access to Maven Central. ` +
+        `Maven's last lines:\n${tail.join('\n')}`,
     );
   }
   writeFileSync(done, new Date().toISOString());
-  log(`Kafka jars ready (${readdirSync(libs).filter((f) => f.endsWith('.jar')).length} jars).`);
+  const jars = readdirSync(libs).filter((f) => f.endsWith('.jar')).length;
+  log(formatDownloadDone(`${jars} Kafka jars`, { ...progress, elapsedMs: Date.now() - started }));
   return libs;
 }
 
@@ -154,7 +196,7 @@ export class KafkaBroker {
         );
       }
     }
-    const libs = ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
+    const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
     const dataDir = join(this.options.dir, 'data');
     const config = join(this.options.dir, 'server.properties');
     mkdirSync(this.options.dir, { recursive: true });
@@ -199,7 +241,9 @@ export class KafkaBroker {
     );
     this.process = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let reported = started;
     while (!(await portOpen(this.options.port))) {
       if (child.exitCode !== null) {
         throw new LocalSetupError(
@@ -212,8 +256,19 @@ export class KafkaBroker {
           `Kafka did not start within ${timeoutMs / 1000} s; see ${join(this.options.dir, 'server.log')}.`,
         );
       }
+      if (Date.now() - reported >= PROGRESS_INTERVAL_MS) {
+        reported = Date.now();
+        log(
+          formatWaiting(
+            `Kafka to listen on ${this.bootstrapServers}`,
+            reported - started,
+            `gives up after ${timeoutMs / 1000} s; log: ${join(this.options.dir, 'server.log')}`,
+          ),
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    log(`Kafka ${KAFKA_VERSION.local} listening after ${formatSeconds(Date.now() - started)}.`);
   }
 
   /** Stops the broker cleanly (SIGTERM), killing it if it does not stop in time. */

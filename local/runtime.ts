@@ -17,11 +17,12 @@ import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
 import { topicConfigs, topicPartitions } from '../lib/topic-settings';
-import { CONSUMER_SERVICES, SERVICE_SPECS, TABLES, type TableName, TOPICS } from '../lib/topology';
+import { CONSUMER_SERVICES, SERVICE_SPECS, type ServiceName, TABLES, type TableName, TOPICS } from '../lib/topology';
 import { ApiGatewayEmulator } from './api-gateway';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
 import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
+import { paint, serviceColour } from './terminal';
 
 export interface LocalRuntimeOptions {
   readonly dir: string;
@@ -32,6 +33,8 @@ export interface LocalRuntimeOptions {
   readonly dynamoPort: number;
   /** Powertools JSON logs from the handlers, instead of one readable line per event. */
   readonly jsonLogs?: boolean;
+  /** ANSI colours by service on the event lines (never on JSON lines). */
+  readonly colour?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -174,11 +177,11 @@ export class LocalRuntime {
     if (!this.options.jsonLogs) env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   }
 
-  private eventLine(service: string, line: string, fields?: Record<string, unknown>): void {
+  private eventLine(service: ServiceName, line: string, fields?: Record<string, unknown>): void {
     if (this.options.jsonLogs) {
       this.options.log(JSON.stringify({ service, message: line, ...fields }));
       return;
     }
-    this.options.log(`${service.padEnd(12)} ${line}`);
+    this.options.log(`${paint(service.padEnd(12), serviceColour(service), this.options.colour === true)} ${line}`);
   }
 }

@@ -5,17 +5,17 @@
  *
  * `npm run generate` writes the files; a test renders them again and fails when they are stale.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
 import { compile } from 'json-schema-to-typescript';
 import {
-  EVENT_SCHEMA_DIR,
-  eventSchemaPath,
+  ENVELOPE_SCHEMA_PATH,
   type JsonObject,
   REQUEST_SCHEMAS,
+  readEventSchema,
+  readJson,
   readRequestSchema,
 } from '../lib/schema-files';
 import {
@@ -45,17 +45,11 @@ function typeName(event: EventName, version: number): string {
   return `${event}V${version}`;
 }
 
-function readSchema(path: string): JsonObject {
-  return JSON.parse(readFileSync(path, 'utf8')) as JsonObject;
-}
-
-const ENVELOPE_PATH = join(EVENT_SCHEMA_DIR, 'CloudEvent.envelope.schema.json');
-
 export async function renderTypes(): Promise<string> {
   const parts: string[] = [HEADER, '/* eslint-disable */'];
   for (const event of EVENT_NAMES) {
     for (const version of EVENTS[event].versions) {
-      const schema = { ...readSchema(eventSchemaPath(event, version)), title: typeName(event, version) };
+      const schema = { ...readEventSchema(event, version), title: typeName(event, version) };
       parts.push(
         await compile(schema as never, typeName(event, version), {
           bannerComment: '',
@@ -102,12 +96,12 @@ export function renderValidators(): string {
   });
   addFormats(ajv);
   const exports: Record<string, string> = {};
-  const envelope = readSchema(ENVELOPE_PATH);
+  const envelope = readJson(ENVELOPE_SCHEMA_PATH);
   ajv.addSchema(envelope);
   exports.envelope = envelope.$id as string;
   for (const event of EVENT_NAMES) {
     for (const version of EVENTS[event].versions) {
-      const schema = readSchema(eventSchemaPath(event, version));
+      const schema = readEventSchema(event, version);
       ajv.addSchema(schema);
       exports[validatorName(event, version)] = schema.$id as string;
     }
@@ -152,7 +146,7 @@ export function renderCatalogue(): string {
     lines.push(`- producer: ${spec.producer}; consumers: ${consumersOf(event).join(', ') || '(none yet)'}`);
     lines.push('');
     for (const version of spec.versions) {
-      const schema = readSchema(eventSchemaPath(event, version));
+      const schema = readEventSchema(event, version);
       lines.push(`### ${event} v${version}`, '', `Schema: \`${schema.$id as string}\``, '');
       lines.push('| field | type | required | notes |', '|---|---|---|---|');
       lines.push(...fieldRows(schema, ''));

@@ -1,0 +1,37 @@
+/**
+ * `npm start -- --help`, and the one list of environment variables the local runtime reads: a test
+ * checks that local/ and bin/local.ts read no other, so the help cannot fall behind the code.
+ */
+export const LOCAL_ENV_VARS = {
+  PORT: 'API Gateway emulator port (default 3000)',
+  KAFKA_PORT: 'Kafka broker port (default 9092; the KRaft controller uses KAFKA_PORT + 1)',
+  DYNAMODB_PORT: 'DynamoDB API (dynalite) port (default 8000)',
+  LOCAL_DIR: 'where the local runtime keeps everything (default .local/ in the repository)',
+  NO_COLOR: 'set to anything but empty for no colours',
+  FORCE_COLOR: 'colours even when the output is not a terminal (0 or false: never; wins over NO_COLOR)',
+  POWERTOOLS_LOG_LEVEL: "the handlers' Powertools log level (default WARN, INFO with --json)",
+  AWS_REGION: "region of the handlers' AWS SDK clients (default eu-west-1; nothing leaves this machine)",
+  AWS_ACCESS_KEY_ID: 'credentials the SDK signs local requests with (default "local"; dynalite accepts any)',
+  AWS_SECRET_ACCESS_KEY: 'as AWS_ACCESS_KEY_ID',
+} as const;
+
+export type LocalEnvVar = keyof typeof LOCAL_ENV_VARS;
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(LOCAL_ENV_VARS).map((name) => name.length)) + 2;
+  const environment = Object.entries(LOCAL_ENV_VARS).map(([name, text]) => `  ${name.padEnd(width)}${text}`);
+  return [
+    'Usage: npm start [-- --json]       run the pipeline locally',
+    '       npm run local:reset             delete the local state (topics, tables, outbox; keeps the Kafka download)',
+    '',
+    'Options:',
+    '  --json        handlers log Powertools JSON, and the event lines are JSON too (never coloured)',
+    '  --help, -h    this text',
+    '',
+    'Environment:',
+    ...environment,
+    '',
+    'Event lines are coloured by service when the output is a terminal. Needs Java 17+ and Maven',
+    '(Kafka is fetched from Maven Central on the first run, about 45 MB).',
+  ].join('\n');
+}

@@ -59,6 +59,10 @@ export interface AlarmThresholds {
   readonly maxBrokerDiskPercent: number;
   /** API 5xx responses per 5 minutes. */
   readonly maxApi5xx: number;
+  /** Records one service reports back for retry (EventsFailed) per 5 minutes. */
+  readonly maxEventsFailed: number;
+  /** p99 end-to-end age of the events one service handles (EventAgeMs), milliseconds. */
+  readonly maxEventAgeMs: number;
 }
 
 export interface PipelineConfig {
@@ -114,6 +118,8 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxBrokerCpuPercent: 80,
       maxBrokerDiskPercent: 80,
       maxApi5xx: 5,
+      maxEventsFailed: 5,
+      maxEventAgeMs: 60_000,
     },
   },
   prod: {
@@ -143,6 +149,8 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxBrokerCpuPercent: 60,
       maxBrokerDiskPercent: 75,
       maxApi5xx: 10,
+      maxEventsFailed: 10,
+      maxEventAgeMs: 30_000,
     },
   },
   'dev-serverless': {
@@ -164,6 +172,8 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxBrokerCpuPercent: 80,
       maxBrokerDiskPercent: 80,
       maxApi5xx: 5,
+      maxEventsFailed: 5,
+      maxEventAgeMs: 60_000,
     },
   },
 };

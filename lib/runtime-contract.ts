@@ -16,10 +16,18 @@ export const ENV = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Local runtime only: where notifications are written instead of SNS. Unset on AWS. */
   notificationOutboxDir: 'NOTIFICATION_OUTBOX_DIR',
-  /** Powertools reads these two itself. */
+  /** Powertools reads the rest itself. */
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** `true` stops EMF output (the local runtime: nothing reads it there). */
+  powertoolsMetricsDisabled: 'POWERTOOLS_METRICS_DISABLED',
+  /** Tracing is on only inside Lambda (AWS_EXECUTION_ENV set); `false` turns it off there too. */
+  powertoolsTraceEnabled: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
+
+/** The log level every function runs at on AWS. */
+export const LOG_LEVEL = 'INFO';
 
 export const KAFKA_AUTH_MODES = ['iam', 'plaintext'] as const;
 export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
@@ -39,10 +47,102 @@ export function tableEnvVar(table: TableName): string {
 export const METRICS = {
   namespace: 'OrderPipeline',
   serviceDimension: 'service',
+  /** On RequestsRejected: the error code of the answer (`invalid_request`, `not_found`, ...). */
+  reasonDimension: 'reason',
   eventsHandled: 'EventsHandled',
   eventsFailed: 'EventsFailed',
   duplicatesSkipped: 'DuplicatesSkipped',
+  eventsDeadLettered: 'EventsDeadLettered',
   eventAgeMs: 'EventAgeMs',
   ordersAccepted: 'OrdersAccepted',
   requestsRejected: 'RequestsRejected',
+} as const;
+
+export type MetricName = Exclude<
+  (typeof METRICS)[keyof typeof METRICS],
+  typeof METRICS.namespace | typeof METRICS.serviceDimension | typeof METRICS.reasonDimension
+>;
+
+export interface MetricDefinition {
+  readonly name: MetricName;
+  /** A CloudWatch unit, as Powertools' MetricUnit spells it. */
+  readonly unit: 'Count' | 'Milliseconds';
+  readonly dimensions: readonly string[];
+  /** Who emits it: every Kafka consumer, or the order API. */
+  readonly emittedBy: 'consumers' | 'order-api';
+  readonly meaning: string;
+}
+
+/** Every custom metric, its unit and dimensions: what the handlers emit and docs/OPERATIONS.md lists. */
+export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
+  {
+    name: METRICS.eventsHandled,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning: 'Events whose handler ran to completion (effects done once).',
+  },
+  {
+    name: METRICS.duplicatesSkipped,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning: 'Events skipped because their CloudEvent id was already handled (redelivery, producer retry).',
+  },
+  {
+    name: METRICS.eventsDeadLettered,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning:
+      'Records the handler wrote to its dead-letter topic at once: not JSON, not a valid CloudEvent, or a type it does not handle.',
+  },
+  {
+    name: METRICS.eventsFailed,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning:
+      'Records reported back to Lambda for retry: the one whose handler threw, and the later records of its partition.',
+  },
+  {
+    name: METRICS.eventAgeMs,
+    unit: 'Milliseconds',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning: 'For each handled event, handling time minus the CloudEvent `time`: end-to-end delay to this service.',
+  },
+  {
+    name: METRICS.ordersAccepted,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'order-api',
+    meaning:
+      'POST /orders answered 202 (OrderCreated published, or the answer replayed for a repeated Idempotency-Key).',
+  },
+  {
+    name: METRICS.requestsRejected,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension, METRICS.reasonDimension],
+    emittedBy: 'order-api',
+    meaning: 'Requests answered 4xx or 5xx, by the error code of the answer.',
+  },
+];
+
+/** Keys the handlers add to each JSON log line, for CloudWatch Logs Insights queries. */
+export const LOG_KEYS = {
+  /** Consumers: the CloudEvent correlation id (one per order); the API: the id it starts or was given. */
+  correlationId: 'correlationId',
+  eventId: 'eventId',
+  eventType: 'eventType',
+  orderId: 'orderId',
+  /** The API Gateway request id. */
+  requestId: 'requestId',
+} as const;
+
+/** X-Ray annotations (indexed, searchable with filter expressions). */
+export const TRACE_ANNOTATIONS = {
+  service: 'service',
+  eventType: 'eventType',
+  orderId: 'orderId',
 } as const;

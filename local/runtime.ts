@@ -169,12 +169,16 @@ export class LocalRuntime {
     env[ENV.dynamodbEndpoint] = dynamoEndpoint;
     env[ENV.notificationOutboxDir] = join(this.options.dir, 'outbox');
     env[ENV.powertoolsMetricsNamespace] = METRICS.namespace;
+    // EMF is for CloudWatch; locally it would only flood the console. Tracing is already off
+    // outside Lambda (no AWS_EXECUTION_ENV); saying so keeps it off if that variable leaks in.
+    env[ENV.powertoolsMetricsDisabled] = 'true';
+    env[ENV.powertoolsTraceEnabled] = 'false';
     for (const table of TABLES) env[tableEnvVar(table)] = localTableName(table);
     env.AWS_REGION ??= 'eu-west-1';
     // dynalite accepts any credentials; the SDK insists on having some.
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    if (!this.options.jsonLogs) env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    if (!this.options.jsonLogs) env[ENV.powertoolsLogLevel] ??= 'WARN';
   }
 
   private eventLine(service: ServiceName, line: string, fields?: Record<string, unknown>): void {

@@ -12,6 +12,7 @@
  * so the `recipient` attribute is what a filter policy or a relaying subscriber routes on.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { tracer } from '../shared/observability';
 import type { NotificationMessage, Notifier, SendResult } from './notifier';
 
 /** SNS refuses subjects of 100 characters or more, and line breaks or control characters. */
@@ -19,9 +20,9 @@ export const SNS_SUBJECT_MAX_CHARS = 99;
 
 let client: SNSClient | undefined;
 
-/** One client per execution environment, so its connections are reused across invocations. */
+/** One client per execution environment, so its connections are reused across invocations; traced on AWS. */
 export function sharedSnsClient(): SNSClient {
-  client ??= new SNSClient({ maxAttempts: 3 });
+  client ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 3 }));
   return client;
 }
 

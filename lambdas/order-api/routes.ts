@@ -155,9 +155,13 @@ async function withBody<T>(
   }
 }
 
-/** A caller may pass its own correlation id; otherwise the API Gateway request id starts one. */
 function correlationIdOf(event: APIGatewayProxyEvent, deps: OrderApiDeps): string {
+  return requestCorrelationId(event) ?? deps.newCorrelationId();
+}
+
+/** A caller may pass its own correlation id; otherwise the API Gateway request id starts one. */
+export function requestCorrelationId(event: APIGatewayProxyEvent): string | undefined {
   const given = header(event, 'x-correlation-id');
   if (given && /^[\x21-\x7e]{1,128}$/.test(given)) return given;
-  return event.requestContext?.requestId || deps.newCorrelationId();
+  return event.requestContext?.requestId || undefined;
 }

@@ -1,10 +1,12 @@
 /**
  * AWS SDK clients, one per execution environment, created on first use. Locally the DynamoDB
  * endpoint points at dynalite (DYNAMODB_ENDPOINT); on AWS it is unset and the SDK's defaults apply.
+ * Each call is an X-Ray subsegment on AWS (the document client shares the captured client).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/runtime-contract';
+import { tracer } from './observability';
 
 let dynamo: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
@@ -12,7 +14,9 @@ let documents: DynamoDBDocumentClient | undefined;
 export function dynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
   if (!dynamo) {
     const endpoint = env[ENV.dynamodbEndpoint];
-    dynamo = new DynamoDBClient(endpoint ? { endpoint, maxAttempts: 5 } : { maxAttempts: 5 });
+    dynamo = tracer.captureAWSv3Client(
+      new DynamoDBClient(endpoint ? { endpoint, maxAttempts: 5 } : { maxAttempts: 5 }),
+    );
   }
   return dynamo;
 }

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from '../config';
-import { ENV, METRICS, tableEnvVar } from '../runtime-contract';
+import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../runtime-contract';
 import type { TableName } from '../topology';
 import type { KafkaClusterRef } from './kafka-cluster-ref';
 
@@ -66,6 +66,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       environment: {
         [ENV.powertoolsServiceName]: props.serviceName,
         [ENV.powertoolsMetricsNamespace]: METRICS.namespace,
+        [ENV.powertoolsLogLevel]: LOG_LEVEL,
         [ENV.kafkaBootstrapServers]: props.cluster.bootstrapServers,
         [ENV.kafkaAuth]: 'iam',
         NODE_OPTIONS: '--enable-source-maps',

@@ -8,8 +8,8 @@ import type { PipelineConfig } from '../config';
 import { metricBroker, metricEsm, metricTopicOnBroker } from '../constructs/esm-metrics';
 import type { ServiceFunction } from '../constructs/service-function';
 import { pascalCase } from '../naming';
-import { METRICS } from '../runtime-contract';
-import { CONSUMER_SERVICES, type ServiceName, TOPICS } from '../topology';
+import { METRICS, type MetricName } from '../runtime-contract';
+import { CONSUMER_SERVICES, deadLetterTopic, type ServiceName, TOPICS } from '../topology';
 import type { ApiStack } from './api-stack';
 import type { KafkaStack } from './kafka-stack';
 import type { ServicesStack } from './services-stack';
@@ -22,8 +22,9 @@ export interface ObservabilityStackProps extends StackProps {
 }
 
 /**
- * One dashboard for the whole pipeline and the alarms that page: consumer lag, function errors,
- * dead-lettered records, broker health and API 5xx, all to one alarm topic.
+ * One dashboard for the whole pipeline and the alarms that page: consumer lag, event age, function
+ * errors, failed and dead-lettered records, broker health and API 5xx, all to one alarm topic. Each
+ * alarm's description links its runbook section in docs/OPERATIONS.md.
  */
 export class ObservabilityStack extends Stack {
   readonly alarmTopic: sns.Topic;
@@ -45,6 +46,9 @@ export class ObservabilityStack extends Stack {
     });
     const alarmAction = new actions.SnsAction(this.alarmTopic);
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const family = Object.keys(RUNBOOK).find((prefix) => id.startsWith(prefix)) as keyof typeof RUNBOOK | undefined;
+      if (!family) throw new Error(`alarm ${id} has no runbook section: add its prefix to RUNBOOK`);
+      const runbook = RUNBOOK[family];
       const created = new cloudwatch.Alarm(this, id, {
         metric,
         threshold,
@@ -52,7 +56,7 @@ export class ObservabilityStack extends Stack {
         datapointsToAlarm: 2,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${description} Runbook: docs/OPERATIONS.md#${id.toLowerCase()}`,
+        alarmDescription: `${description} Runbook: docs/OPERATIONS.md#${runbook}`,
       });
       created.addAlarmAction(alarmAction);
       created.addOkAction(alarmAction);
@@ -110,17 +114,60 @@ export class ObservabilityStack extends Stack {
         `The ${name} function throws.`,
       );
     }
+    // What each consumer did with its records (EMF from the handlers) and how old events are by then
     this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: '# Events per service (EMF)', width: 24, height: 1 }),
+    );
+    this.dashboard.addWidgets(
+      ...CONSUMER_SERVICES.map(
+        (s) =>
+          new cloudwatch.GraphWidget({
+            title: `${s}: records and event age`,
+            left: [
+              customMetric(METRICS.eventsHandled, s),
+              customMetric(METRICS.duplicatesSkipped, s),
+              customMetric(METRICS.eventsDeadLettered, s),
+              customMetric(METRICS.eventsFailed, s),
+            ],
+            right: [customMetric(METRICS.eventAgeMs, s, { statistic: 'p99' })],
+            rightYAxis: { label: 'ms', showUnits: false },
+            width: 8,
+          }),
+      ),
       new cloudwatch.GraphWidget({
-        title: 'Events handled, failed, duplicates skipped (EMF)',
-        left: CONSUMER_SERVICES.flatMap((s) => [
-          customMetric(METRICS.eventsHandled, s),
-          customMetric(METRICS.eventsFailed, s),
-          customMetric(METRICS.duplicatesSkipped, s),
-        ]),
-        width: 24,
+        title: 'order-api: orders accepted, requests rejected by reason',
+        left: [
+          customMetric(METRICS.ordersAccepted, 'order-api'),
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRICS.namespace},${METRICS.serviceDimension},${METRICS.reasonDimension}} MetricName="${METRICS.requestsRejected}"', 'Sum', 60)`,
+            label: 'rejected',
+            period: Duration.minutes(1),
+          }),
+        ],
+        width: 8,
       }),
     );
+    for (const s of CONSUMER_SERVICES) {
+      const id = pascalCase(s);
+      alarm(
+        `EventsFailed${id}`,
+        customMetric(METRICS.eventsFailed, s, { period: Duration.minutes(5) }),
+        thresholds.maxEventsFailed,
+        `The ${s} service reports records back for retry: its handler throws on valid events.`,
+      );
+      alarm(
+        `EventsDeadLettered${id}`,
+        customMetric(METRICS.eventsDeadLettered, s, { period: Duration.minutes(5) }),
+        thresholds.maxDeadLetters,
+        `The ${s} service wrote invalid records to ${deadLetterTopic(s)}.`,
+      );
+      alarm(
+        `EventAge${id}`,
+        customMetric(METRICS.eventAgeMs, s, { period: Duration.minutes(5), statistic: 'p99' }),
+        thresholds.maxEventAgeMs,
+        `Events reach the ${s} service late (p99 age above ${thresholds.maxEventAgeMs} ms).`,
+      );
+    }
 
     // Consumers: lag and dead letters, per event source mapping
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '# Consumers', width: 24, height: 1 }));
@@ -214,7 +261,28 @@ export class ObservabilityStack extends Stack {
   }
 }
 
-function customMetric(metricName: string, service: string): cloudwatch.Metric {
+/**
+ * The section of docs/OPERATIONS.md for each alarm family, by alarm id prefix . A test checks every alarm has one and the document has it.
+ */
+export const RUNBOOK = {
+  Api5xx: 'api-5xx',
+  FunctionErrors: 'function-errors',
+  EventsFailed: 'events-failed',
+  EventsDeadLettered: 'events-dead-lettered',
+  EventAge: 'event-age',
+  Lag: 'consumer-lag',
+  DeadLetters: 'records-dead-lettered-by-lambda',
+  BrokerCpu: 'broker-cpu',
+  BrokerDisk: 'broker-disk',
+  UnderReplicated: 'under-replicated-partitions',
+} as const;
+
+/** A handler-emitted metric of one service, named from the runtime contract. */
+function customMetric(
+  metricName: MetricName,
+  service: ServiceName,
+  options: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS.namespace,
     metricName,
@@ -222,5 +290,6 @@ function customMetric(metricName: string, service: string): cloudwatch.Metric {
     statistic: 'Sum',
     period: Duration.minutes(1),
     label: `${service} ${metricName}`,
+    ...options,
   });
 }

@@ -4,6 +4,7 @@ import OrderCreatedV1 from '../../lambdas/shared/events/examples/OrderCreated.v1
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { dynamoIdempotency, type IdempotencyGuard } from '../../lambdas/shared/idempotency';
 import {
+  type AroundRecord,
   type BatchOutcome,
   type ConsumerDeps,
   type ConsumerLogger,
@@ -849,6 +850,72 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(calls).toEqual([]);
       expect(deadLetters.sent).toEqual([]);
       expect(outcomes).toEqual([]);
+    });
+  });
+
+  describe('with an aroundRecord hook', () => {
+    interface Scoped {
+      readonly offset: number;
+      readonly eventId: string | undefined;
+      readonly result: string;
+      readonly logsInside: string[];
+    }
+
+    /** A hook that records what it wraps, which log lines were written inside, and how it ended. */
+    function recordingHook(logger: ReturnType<typeof memoryLogger>) {
+      const scoped: Scoped[] = [];
+      const hook: AroundRecord = async ({ record, event }, process) => {
+        const before = logger.entries.length;
+        const entry = { offset: record.offset, eventId: event?.id, logsInside: [] as string[] };
+        try {
+          const result = await process();
+          scoped.push({ ...entry, result, logsInside: logger.entries.slice(before).map((e) => e.message) });
+          return result;
+        } catch (error) {
+          scoped.push({ ...entry, result: 'threw', logsInside: logger.entries.slice(before).map((e) => e.message) });
+          throw error;
+        }
+      };
+      return { scoped, hook };
+    }
+
+    it('wraps every processed record once, with its event when valid, and logs inside the wrap', async () => {
+      // Prepare
+      const { deps, logger } = harness({
+        behaviour: (_name, _event, record) => {
+          if (record.offset === 877) throw new Error('DynamoDB said no');
+        },
+      });
+      const { scoped, hook } = recordingHook(logger);
+
+      // Act
+      const response = await consumeBatch(mskEvent(), { ...deps, aroundRecord: hook });
+
+      // Assess
+      expect(scoped).toEqual([
+        { offset: 1041, eventId: eventIn(1041).id, result: 'handled', logsInside: [] },
+        { offset: 1042, eventId: undefined, result: 'dead-lettered', logsInside: ['record dead-lettered'] },
+        { offset: 1043, eventId: eventIn(1043).id, result: 'handled', logsInside: [] },
+        { offset: 877, eventId: eventIn(877).id, result: 'threw', logsInside: ['record failed'] },
+        // 878 to 880 are held back behind 877: never processed, never wrapped.
+      ]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([877, 878, 879, 880]);
+    });
+
+    it('reports a duplicate to the hook as such', async () => {
+      // Prepare
+      const { deps, logger } = harness();
+      const { scoped, hook } = recordingHook(logger);
+
+      // Act
+      await consumeBatch(batchOf(fixtureRecord(1041), { ...fixtureRecord(1041), offset: 1044 }), {
+        ...deps,
+        aroundRecord: hook,
+      });
+
+      // Assess
+      expect(scoped.map((s) => s.result)).toEqual(['handled', 'duplicate']);
+      expect(scoped[1]?.logsInside).toEqual(['duplicate skipped']);
     });
   });
 });

@@ -264,11 +264,15 @@ describe('Observability stack', () => {
   const { templates, stacks } = synthPipeline('dev');
   const observability = templates.observability;
 
-  it('alarms on lag and dead letters for every subscription, errors of every function, broker health and API 5xx', () => {
+  it('alarms on lag and dead letters for every subscription, errors of every function, failures, dead letters and event age of every consumer, broker health and API 5xx', () => {
     const subscriptions = stacks.services.subscriptions.length;
     const functions = CONSUMER_SERVICES.length + 1;
+    const consumers = CONSUMER_SERVICES.length;
     const brokers = 3;
-    observability.resourceCountIs('AWS::CloudWatch::Alarm', subscriptions * 2 + functions + brokers * 3 + 1);
+    observability.resourceCountIs(
+      'AWS::CloudWatch::Alarm',
+      subscriptions * 2 + functions + consumers * 3 + brokers * 3 + 1,
+    );
     observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'MaxOffsetLag',
       Namespace: 'AWS/Lambda',

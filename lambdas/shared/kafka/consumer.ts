@@ -14,7 +14,7 @@ import type { EventName } from '../../../lib/topology';
 import type { ReceivedEventData } from '../events/types.generated';
 import { type CloudEvent, validateCloudEvent } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
-import type { DeadLetterSink } from './dead-letter';
+import type { DeadLetterContext, DeadLetterSink } from './dead-letter';
 import { type DecodedRecord, decodeMskEvent, type KafkaBatchResponse } from './msk-event';
 
 export type EventHandlers = {
@@ -41,7 +41,25 @@ export interface ConsumerDeps {
   readonly logger: ConsumerLogger;
   /** Called once per batch with its counts, for metrics. */
   readonly onOutcome?: (outcome: BatchOutcome) => void;
+  /** Wraps the processing of each record, for log keys, a trace subsegment and per-record metrics. */
+  readonly aroundRecord?: AroundRecord;
 }
+
+export type RecordResult = 'handled' | 'duplicate' | 'dead-lettered';
+
+export interface RecordScope {
+  readonly record: DecodedRecord;
+  /** The record's CloudEvent, when it is one this service handles. */
+  readonly event?: CloudEvent;
+}
+
+/**
+ * Must run `process` once and pass on its result or its error (an error fails the record). Records
+ * held back behind an earlier failure of their partition are never processed, so never wrapped.
+ */
+export type AroundRecord = (scope: RecordScope, process: () => Promise<RecordResult>) => Promise<RecordResult>;
+
+const direct: AroundRecord = (_scope, process) => process();
 
 /**
  * Records are processed in order. After a failure in a partition, the rest of that partition is
@@ -69,29 +87,24 @@ export async function consumeBatch(event: unknown, deps: ConsumerDeps, context?:
     }
     try {
       const checked = checkRecord(record, deps.handlers);
-      if (!checked.ok) {
-        await deps.deadLetters.send(record.raw, checked.reason, {
-          ...envelope,
-          ...(context ? { requestId: context.awsRequestId, functionArn: context.invokedFunctionArn } : {}),
-        });
-        deps.logger.warn('record dead-lettered', { partition, offset, reason: checked.reason });
-        outcome.deadLettered++;
-        continue;
-      }
-      const { cloudEvent, handler } = checked;
-      const result = await deps.idempotency.run(cloudEvent.id, () => handler(cloudEvent, record), context);
-      if (result === 'duplicate') {
-        deps.logger.info('duplicate skipped', { partition, offset, eventId: cloudEvent.id, type: cloudEvent.type });
-        outcome.duplicates++;
-      } else {
-        outcome.handled++;
-      }
-    } catch (error) {
-      deps.logger.error('record failed', {
-        partition,
-        offset,
-        reason: error instanceof Error ? error.message : String(error),
+      const scope: RecordScope = checked.ok ? { record, event: checked.cloudEvent } : { record };
+      const result = await (deps.aroundRecord ?? direct)(scope, async () => {
+        try {
+          return await processRecord(record, checked, deps, envelope, context);
+        } catch (error) {
+          // Logged inside the record's scope, so the line carries its keys.
+          deps.logger.error('record failed', {
+            partition,
+            offset,
+            reason: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        }
       });
+      if (result === 'handled') outcome.handled++;
+      else if (result === 'duplicate') outcome.duplicates++;
+      else outcome.deadLettered++;
+    } catch {
       failedPartitions.add(partition);
       failures.push({ itemIdentifier: record.itemIdentifier });
       outcome.failed++;
@@ -99,6 +112,31 @@ export async function consumeBatch(event: unknown, deps: ConsumerDeps, context?:
   }
   deps.onOutcome?.(outcome);
   return { batchItemFailures: failures };
+}
+
+async function processRecord(
+  record: DecodedRecord,
+  checked: CheckedRecord,
+  deps: ConsumerDeps,
+  envelope: Pick<DeadLetterContext, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>,
+  context: Context | undefined,
+): Promise<RecordResult> {
+  const { partition, offset } = record.itemIdentifier;
+  if (!checked.ok) {
+    await deps.deadLetters.send(record.raw, checked.reason, {
+      ...envelope,
+      ...(context ? { requestId: context.awsRequestId, functionArn: context.invokedFunctionArn } : {}),
+    });
+    deps.logger.warn('record dead-lettered', { partition, offset, reason: checked.reason });
+    return 'dead-lettered';
+  }
+  const { cloudEvent, handler } = checked;
+  const result = await deps.idempotency.run(cloudEvent.id, () => handler(cloudEvent, record), context);
+  if (result === 'duplicate') {
+    deps.logger.info('duplicate skipped', { partition, offset, eventId: cloudEvent.id, type: cloudEvent.type });
+    return 'duplicate';
+  }
+  return 'handled';
 }
 
 type CheckedRecord =

@@ -6,6 +6,7 @@
  * one tool reads both: the original record inline under `payload`, keyed by the original key. Our
  * additions: `condition: "InvalidRecord"` and a `reason`, also in the `x-dlq-reason` header.
  */
+import type { Message } from 'kafkajs';
 import type { MskRecord } from './msk-event';
 import type { RawRecordSink } from './publisher';
 
@@ -61,6 +62,62 @@ export function kafkaDeadLetters(sink: RawRecordSink, topic: string): DeadLetter
           headers: { 'content-type': 'application/json', 'x-dlq-reason': reason.slice(0, 1_000) },
         },
       ]);
+    },
+  };
+}
+
+export class DeadLetterFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadLetterFormatError';
+  }
+}
+
+export interface DeadLetter {
+  /** `InvalidRecord` (the handler refused it) or Lambda's condition (`RetryAttemptsExhausted`, ...). */
+  readonly condition: string;
+  /** Why the handler refused it; Lambda's own dead letters have none. */
+  readonly reason?: string;
+  readonly original: MskRecord;
+  /** The original record as a Kafka message again, ready to be sent back to its topic. */
+  readonly replay: { readonly topic: string; readonly message: Message };
+}
+
+/**
+ * Reads a dead-letter message value, ours or Lambda's (the same shape: one record inline under
+ * `payload`), back into the original record.
+ */
+export function readDeadLetter(value: Buffer | string): DeadLetter {
+  let parsed: {
+    requestContext?: { condition?: unknown };
+    reason?: unknown;
+    payload?: { records?: Record<string, MskRecord[]> };
+  };
+  try {
+    parsed = JSON.parse(value.toString());
+  } catch {
+    throw new DeadLetterFormatError('the dead-letter value is not JSON');
+  }
+  const records = Object.values(parsed.payload?.records ?? {}).flat();
+  const original = records[0];
+  if (records.length !== 1 || !original) {
+    throw new DeadLetterFormatError(`expected one record under payload.records, found ${records.length}`);
+  }
+  const headers: Record<string, Buffer> = {};
+  for (const header of original.headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
+  }
+  return {
+    condition: String(parsed.requestContext?.condition ?? 'unknown'),
+    ...(typeof parsed.reason === 'string' ? { reason: parsed.reason } : {}),
+    original,
+    replay: {
+      topic: original.topic,
+      message: {
+        key: original.key ? Buffer.from(original.key, 'base64') : null,
+        value: original.value ? Buffer.from(original.value, 'base64') : null,
+        headers,
+      },
     },
   };
 }

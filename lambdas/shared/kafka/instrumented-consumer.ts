@@ -1,0 +1,110 @@
+/**
+ * consumeBatch with Powertools around it: the invocation in a trace subsegment, each record's keys
+ * on every log line written while it is processed (and gone before the next record), a subsegment
+ * per record, and one EMF line per invocation with the batch's counts and each handled event's age.
+ * Takes every dependency, so tests run it with real Powertools and a real DynamoDB API.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
+import type { CloudEvent } from '../events/validation';
+import type { IdempotencyGuard } from '../idempotency';
+import { flushMetrics, type Instruments, inSubsegment } from '../observability';
+import {
+  type AroundRecord,
+  type BatchOutcome,
+  type ConsumerLogger,
+  consumeBatch,
+  type EventHandlers,
+} from './consumer';
+import type { DeadLetterSink } from './dead-letter';
+import type { KafkaBatchResponse } from './msk-event';
+import type { EventPublisher } from './publisher';
+
+export interface ServiceRuntime {
+  readonly logger: Instruments['logger'];
+  /** The same logger behind the small interface the cores take. */
+  readonly log: ConsumerLogger;
+  readonly publisher: EventPublisher;
+}
+
+export interface ConsumerWiring {
+  readonly instruments: Instruments;
+  readonly publisher: EventPublisher;
+  readonly idempotency: IdempotencyGuard;
+  readonly deadLetters: DeadLetterSink;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export function consumerLogger(logger: Instruments['logger']): ConsumerLogger {
+  return {
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
+  };
+}
+
+export function instrumentedConsumer(
+  makeHandlers: (runtime: ServiceRuntime) => EventHandlers,
+  wiring: ConsumerWiring,
+): (event: unknown, context: Context) => Promise<KafkaBatchResponse> {
+  const { instruments, publisher, idempotency, deadLetters } = wiring;
+  const { logger, metrics, tracer, service } = instruments;
+  const log = consumerLogger(logger);
+  const handlers = makeHandlers({ logger, log, publisher });
+  const aroundRecord = recordScope(instruments, wiring.now ?? Date.now);
+  const onOutcome = (outcome: BatchOutcome) => {
+    metrics.addMetric(METRICS.eventsHandled, MetricUnit.Count, outcome.handled);
+    metrics.addMetric(METRICS.duplicatesSkipped, MetricUnit.Count, outcome.duplicates);
+    metrics.addMetric(METRICS.eventsDeadLettered, MetricUnit.Count, outcome.deadLettered);
+    metrics.addMetric(METRICS.eventsFailed, MetricUnit.Count, outcome.failed);
+  };
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      return await inSubsegment(service, `## ${service}.handler`, {}, () => {
+        tracer.annotateColdStart();
+        return consumeBatch(
+          event,
+          { handlers, idempotency, deadLetters, logger: log, onOutcome, aroundRecord },
+          context,
+        );
+      });
+    } finally {
+      flushMetrics(metrics);
+    }
+  };
+}
+
+function recordScope(instruments: Instruments, now: () => number): AroundRecord {
+  const { logger, metrics, service } = instruments;
+  return async ({ event }, process) => {
+    const keys = event ? eventKeys(event) : {};
+    logger.appendKeys(keys);
+    try {
+      const result = await inSubsegment(
+        service,
+        `### ${event?.type ?? 'invalid record'}`,
+        { [TRACE_ANNOTATIONS.eventType]: event?.type, [TRACE_ANNOTATIONS.orderId]: keys[LOG_KEYS.orderId] },
+        process,
+      );
+      if (result === 'handled' && event) {
+        metrics.addMetric(METRICS.eventAgeMs, MetricUnit.Milliseconds, Math.max(0, now() - Date.parse(event.time)));
+      }
+      return result;
+    } finally {
+      logger.removeKeys(Object.keys(keys));
+    }
+  };
+}
+
+function eventKeys(event: CloudEvent): Record<string, string> {
+  const orderId = (event.data as { orderId?: unknown } | undefined)?.orderId;
+  return {
+    [LOG_KEYS.correlationId]: event.correlationid,
+    [LOG_KEYS.eventId]: event.id,
+    [LOG_KEYS.eventType]: event.type,
+    ...(typeof orderId === 'string' ? { [LOG_KEYS.orderId]: orderId } : {}),
+  };
+}

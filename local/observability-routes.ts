@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { CONSUMER_SERVICES, consumerGroupId, SERVICE_SPECS, TOPICS } from '../lib/topology';
+import { CONSUMER_SERVICES, consumerGroupId, deadLetterTopic, SERVICE_SPECS, TOPICS } from '../lib/topology';
 import type { EventTap } from './console/event-tap';
 import { topologyGraph } from './console/topology-graph';
 import type { OffsetMonitor } from './kafka-offsets';
@@ -41,6 +41,8 @@ const ORDER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const GROUPS = CONSUMER_SERVICES.flatMap((service) =>
   SERVICE_SPECS[service].subscriptions.map((sub) => ({ service, group: consumerGroupId(service, sub.domain) })),
 );
+
+const DEAD_LETTER_TOPICS = new Map<string, string>(CONSUMER_SERVICES.map((s) => [s, deadLetterTopic(s)]));
 
 type Answer = { status: number; type: string; body: string | Buffer; headers?: Record<string, string> };
 
@@ -107,7 +109,13 @@ async function stats({ offsets, metrics, tap }: ObservabilityRoutesOptions) {
   const topics = snapshot.up
     ? snapshot.topics.map(({ topic, partitions }) => ({ topic, records: sum(partitions.map((p) => p.end)) }))
     : [];
-  return { time: snapshot.at, kafka, consumers, topics, functions, tap: tap.status() };
+  const records = new Map(topics.map((t) => [t.topic, t.records]));
+  const withDeadLetters = functions.map((f) => {
+    const topic = DEAD_LETTER_TOPICS.get(f.function);
+    // Null when unknown: Kafka is down, or the function has no dead-letter topic (the API).
+    return { ...f, deadLetters: topic === undefined ? null : (records.get(topic) ?? null) };
+  });
+  return { time: snapshot.at, kafka, consumers, topics, functions: withDeadLetters, tap: tap.status() };
 }
 
 function events(tap: EventTap, query: URLSearchParams) {

@@ -19,7 +19,8 @@ export const PROMETHEUS_METRICS = {
   invocations: 'orderpipeline_function_invocations_total',
   errors: 'orderpipeline_function_errors_total',
   retries: 'orderpipeline_function_retries_total',
-  deadLettered: 'orderpipeline_function_dead_lettered_records_total',
+  deadLetters: 'orderpipeline_function_dead_letters_total',
+  triggerDeadLettered: 'orderpipeline_trigger_dead_lettered_records_total',
   duration: 'orderpipeline_function_duration_seconds',
 } as const;
 
@@ -33,7 +34,12 @@ export interface FunctionTotals {
   readonly invocations: number;
   readonly errors: number;
   readonly retries: number;
-  readonly deadLettered: number;
+}
+
+export interface WatchedFunction {
+  readonly name: string;
+  /** Where its dead letters go, written by its trigger or by the handler itself. */
+  readonly deadLetterTopic?: string;
 }
 
 export class PipelineMetrics {
@@ -46,11 +52,11 @@ export class PipelineMetrics {
 
   /**
    * @param offsets read at every scrape
-   * @param functions every function's name, so each series exists (at 0) before its first invocation
+   * @param functions every function, so each series exists (at 0) before its first invocation
    */
   constructor(
     private readonly offsets: OffsetMonitor,
-    private readonly functions: readonly string[],
+    private readonly functions: readonly WatchedFunction[],
   ) {
     const registers = [this.registry];
     const perFunction = (name: string, help: string) =>
@@ -65,8 +71,8 @@ export class PipelineMetrics {
       'Invocations that carried records which had failed before (a retry or a bisected half).',
     );
     this.deadLettered = perFunction(
-      PROMETHEUS_METRICS.deadLettered,
-      "Records the function's trigger wrote to its dead-letter topic.",
+      PROMETHEUS_METRICS.triggerDeadLettered,
+      "Records the function's (emulated) event source mapping sent to its dead-letter topic: retries exhausted, too old or too big.",
     );
     this.duration = new Histogram({
       name: PROMETHEUS_METRICS.duration,
@@ -75,7 +81,7 @@ export class PipelineMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    for (const fn of functions) {
+    for (const { name: fn } of functions) {
       for (const counter of [this.invocations, this.errors, this.retries, this.deadLettered])
         counter.inc({ function: fn }, 0);
       this.duration.zero({ function: fn });
@@ -103,18 +109,17 @@ export class PipelineMetrics {
 
   /** The counters per function, for the console. */
   async functionTotals(): Promise<FunctionTotals[]> {
-    const [invocations, errors, retries, deadLettered] = await Promise.all(
-      [this.invocations, this.errors, this.retries, this.deadLettered].map(async (counter) => {
+    const [invocations, errors, retries] = await Promise.all(
+      [this.invocations, this.errors, this.retries].map(async (counter) => {
         const { values } = await counter.get();
         return new Map(values.map((v) => [String(v.labels.function), v.value]));
       }),
     );
-    return this.functions.map((fn) => ({
-      function: fn,
-      invocations: invocations?.get(fn) ?? 0,
-      errors: errors?.get(fn) ?? 0,
-      retries: retries?.get(fn) ?? 0,
-      deadLettered: deadLettered?.get(fn) ?? 0,
+    return this.functions.map(({ name }) => ({
+      function: name,
+      invocations: invocations?.get(name) ?? 0,
+      errors: errors?.get(name) ?? 0,
+      retries: retries?.get(name) ?? 0,
     }));
   }
 
@@ -133,6 +138,9 @@ export class PipelineMetrics {
       return current.snapshot;
     };
     const groupLabels = ['group', 'topic', 'partition'] as const;
+    const deadLetterTopics = this.functions.flatMap(({ name, deadLetterTopic }) =>
+      deadLetterTopic ? [{ name, topic: deadLetterTopic }] : [],
+    );
 
     new Gauge({
       name: PROMETHEUS_METRICS.kafkaUp,
@@ -198,14 +206,28 @@ export class PipelineMetrics {
         this.reset();
         if (!taken.up) return;
         for (const { topic, partitions } of taken.topics) {
-          this.inc(
-            { topic },
-            partitions.reduce((sum, p) => sum + p.end, 0),
-          );
+          this.inc({ topic }, endOffsetSum(partitions));
         }
       },
     });
+    new Counter({
+      name: PROMETHEUS_METRICS.deadLetters,
+      help: "Records in the function's dead-letter topic, from its trigger (retries exhausted) or its handler (records that can never succeed).",
+      labelNames: ['function', 'topic'] as const,
+      registers,
+      async collect() {
+        const taken = await snapshot();
+        this.reset();
+        if (!taken.up) return;
+        const ends = new Map(taken.topics.map((t) => [t.topic, endOffsetSum(t.partitions)]));
+        for (const { name, topic } of deadLetterTopics) this.inc({ function: name, topic }, ends.get(topic) ?? 0);
+      },
+    });
   }
+}
+
+function endOffsetSum(partitions: readonly { end: number }[]): number {
+  return partitions.reduce((sum, p) => sum + p.end, 0);
 }
 
 function labelsOf(g: { group: string; topic: string; partition: number }) {

@@ -20,6 +20,7 @@ import { topicConfigs, topicPartitions } from '../lib/topic-settings';
 import {
   CONSUMER_SERVICES,
   consumerGroupId,
+  deadLetterTopic,
   domainTopic,
   SERVICE_SPECS,
   SERVICES,
@@ -128,7 +129,13 @@ export class LocalRuntime {
       ),
     });
     this.offsets = offsets;
-    const metrics = new PipelineMetrics(offsets, SERVICES);
+    const metrics = new PipelineMetrics(
+      offsets,
+      SERVICES.map((name) => {
+        const consumer = CONSUMER_SERVICES.find((s) => s === name);
+        return consumer ? { name, deadLetterTopic: deadLetterTopic(consumer) } : { name };
+      }),
+    );
     this.tap = new EventTap({
       bootstrapServers,
       topics: TOPICS.map((t) => t.name),

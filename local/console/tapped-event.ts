@@ -22,7 +22,8 @@ export interface TappedEvent {
   /** The CloudEvent time. */
   readonly time?: string;
   readonly orderId?: string;
-  readonly deadLetter?: { readonly condition: string; readonly service: string };
+  /** For a dead-letter record: why (Lambda's condition, and the handler's reason when it gave one) and whose. */
+  readonly deadLetter?: { readonly condition: string; readonly reason?: string; readonly service: string };
   /** The event as JSON text (for a dead-letter record, the event it carries), cut at MAX_VALUE_CHARS. */
   readonly value: string;
 }
@@ -56,7 +57,11 @@ export function tappedEvent(record: RawRecord): TappedEvent {
     return {
       ...where,
       ...describe(carried.event),
-      deadLetter: { condition: carried.condition, service: owner },
+      deadLetter: {
+        condition: carried.condition,
+        ...(carried.reason ? { reason: carried.reason } : {}),
+        service: owner,
+      },
       value: clip(carried.event),
     };
   }
@@ -101,17 +106,19 @@ function orderIdOf(type: string, subject: string | undefined, data: unknown): st
 }
 
 /** The event inside Lambda's Kafka on-failure record (payload.records[<topic-partition>][0].value, base64). */
-function deadLetterContent(text: string): { condition: string; event: string } {
+function deadLetterContent(text: string): { condition: string; reason?: string; event: string } {
   try {
     const record = JSON.parse(text) as {
       requestContext?: { condition?: unknown };
       payload?: { records?: Record<string, { value?: unknown }[]> };
+      reason?: unknown;
     };
     const condition = typeof record.requestContext?.condition === 'string' ? record.requestContext.condition : '?';
     const inner = Object.values(record.payload?.records ?? {})[0]?.[0]?.value;
     // A record too big to invoke with travels without its payload.
     const event = typeof inner === 'string' ? Buffer.from(inner, 'base64').toString('utf8') : '';
-    return { condition, event };
+    const reason = stringOr(record.reason);
+    return { condition, event, ...(reason ? { reason } : {}) };
   } catch {
     return { condition: '(not an on-failure record)', event: text };
   }

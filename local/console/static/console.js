@@ -241,7 +241,11 @@ function renderStats(stats) {
         el('td', { className: 'num' }, formatNumber(f.invocations)),
         el('td', { className: `num ${f.errors > 0 ? 'bad' : ''}` }, formatNumber(f.errors)),
         el('td', { className: 'num' }, formatNumber(f.retries)),
-        el('td', { className: `num ${f.deadLettered > 0 ? 'bad' : ''}` }, formatNumber(f.deadLettered)),
+        el(
+          'td',
+          { className: `num ${f.deadLetters > 0 ? 'bad' : ''}` },
+          f.deadLetters === null ? '–' : formatNumber(f.deadLetters),
+        ),
       ),
     ),
   );
@@ -440,7 +444,7 @@ function renderTimeline(events) {
         el(
           'span',
           { className: 'type' },
-          event.deadLetter ? `${event.type} → dead letter (${event.deadLetter.condition})` : event.type,
+          event.deadLetter ? `${event.type} → dead letter (${deadLetterWhy(event.deadLetter)})` : event.type,
         ),
         el('span', { className: 'mono muted' }, key),
       ),
@@ -449,6 +453,10 @@ function renderTimeline(events) {
     return item;
   });
   $('#timeline').replaceChildren(...items);
+}
+
+function deadLetterWhy(deadLetter) {
+  return deadLetter.reason ? `${deadLetter.condition}: ${deadLetter.reason}` : deadLetter.condition;
 }
 
 function pretty(text) {

@@ -28,6 +28,8 @@ export interface TapStatus {
 }
 
 const DEFAULT_BACKLOG = 500;
+const OFFSET_ATTEMPTS = 4;
+const OFFSET_RETRY_MS = 500;
 
 export class EventTap {
   readonly store: EventStore;
@@ -66,7 +68,7 @@ export class EventTap {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: false });
-    const offsets = await this.options.offsets();
+    const offsets = await this.startOffsets();
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
@@ -85,6 +87,16 @@ export class EventTap {
         consumer.seek({ topic, partition, offset: String(Math.max(start, end - backlog)) });
       }
     }
+  }
+
+  /** Topics created a moment ago may not answer offset requests yet: a few tries, then new events only. */
+  private async startOffsets(): Promise<OffsetsSnapshot> {
+    let offsets = await this.options.offsets();
+    for (let attempt = 1; !offsets.up && attempt < OFFSET_ATTEMPTS; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, OFFSET_RETRY_MS));
+      offsets = await this.options.offsets();
+    }
+    return offsets;
   }
 
   status(): TapStatus {

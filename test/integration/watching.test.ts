@@ -305,11 +305,7 @@ describe('watching the local pipeline', () => {
       await page.click('#order-form button[type=submit]');
       await page.locator('#order-view [data-status="SHIPPED"]').waitFor({ timeout: 30_000 });
       // Two notifications: confirmed, then shipped.
-      await page.waitForFunction(
-        () => document.querySelectorAll('#timeline li[data-type="NotificationSent"]').length >= 2,
-        undefined,
-        { timeout: 30_000 },
-      );
+      await page.locator('#timeline li[data-type="NotificationSent"]').nth(1).waitFor({ timeout: 30_000 });
       const types = await page.locator('#timeline li').evaluateAll((items) => items.map((li) => li.dataset.type));
       const lines = await page.locator('#timeline li .line').allTextContents();
 

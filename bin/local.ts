@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   const api = runtime.apiUrl;
   console.log(`
 Pipeline ready: API on ${api} (Ctrl-C stops everything)
+  console  ${runtime.consoleUrl}   (topology, lag, latest events, order timelines)
+  metrics  ${runtime.metricsUrl}   (Prometheus)
 
   curl -s -X POST ${api}/orders -H 'content-type: application/json' -d '{"customerId":"c-42","items":[{"sku":"SKU-001","quantity":2}],"paymentMethod":"tok_visa","shippingAddress":{"name":"Ada Lovelace","line1":"1 Main St","city":"London","postalCode":"N1 9GU","country":"GB"},"email":"ada@example.com"}'
   curl -s ${api}/orders/<orderId>

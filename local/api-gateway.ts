@@ -30,6 +30,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { buildProxyEvent } from './api-gateway-event';
 import { conformsToModel, matchRoute, modelFor } from './api-gateway-routes';
 import { functionArn, lambdaContext } from './esm/invoke';
+import type { FunctionObserver } from './function-observer';
 
 export interface ApiGatewayEmulatorOptions {
   /** 0 picks a free port. */
@@ -44,7 +45,9 @@ export interface ApiGatewayEmulatorOptions {
   /** The function's memory, for `context.memoryLimitInMB`; default 128, Lambda's default. */
   readonly memoryMb?: number;
   readonly log?: (line: string, fields?: Record<string, unknown>) => void;
-  /** Extra routes served before the API (e.g. GET /metrics later); return true when handled. */
+  /** Told about every invocation of the function (the local Prometheus endpoint). */
+  readonly observer?: FunctionObserver;
+  /** Extra routes served before the API (GET /metrics, the console); return true when handled. */
   readonly extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
 
@@ -204,8 +207,16 @@ export class ApiGatewayEmulator {
     const timeout = new Promise<Invocation>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timed-out' }), this.timeoutMs());
     });
+    const started = Date.now();
     try {
-      return await Promise.race([run, timeout]);
+      const invocation = await Promise.race([run, timeout]);
+      // A malformed proxy response is API Gateway's 502, not a function error.
+      this.options.observer?.invoked({
+        durationMs: Date.now() - started,
+        error: invocation.kind !== 'returned',
+        retry: false,
+      });
+      return invocation;
     } finally {
       clearTimeout(timer);
     }

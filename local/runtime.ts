@@ -17,11 +17,26 @@ import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
 import { topicConfigs, topicPartitions } from '../lib/topic-settings';
-import { CONSUMER_SERVICES, SERVICE_SPECS, type ServiceName, TABLES, type TableName, TOPICS } from '../lib/topology';
+import {
+  CONSUMER_SERVICES,
+  consumerGroupId,
+  deadLetterTopic,
+  domainTopic,
+  SERVICE_SPECS,
+  SERVICES,
+  type ServiceName,
+  TABLES,
+  type TableName,
+  TOPICS,
+} from '../lib/topology';
 import { ApiGatewayEmulator } from './api-gateway';
+import { EventTap } from './console/event-tap';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
 import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
+import { OffsetMonitor } from './kafka-offsets';
+import { CONSOLE_PATH, METRICS_PATH, observabilityRoutes } from './observability-routes';
+import { PipelineMetrics } from './prometheus';
 import { paint, serviceColour } from './terminal';
 
 export interface LocalRuntimeOptions {
@@ -50,8 +65,14 @@ export class LocalRuntime {
   private dynamo?: DynamoServer;
   private emulators: EsmEmulator[] = [];
   private api?: ApiGatewayEmulator;
+  private offsets?: OffsetMonitor;
+  private tap?: EventTap;
   private stopping?: Promise<void>;
   apiUrl = '';
+  /** The live console, served on the API port. */
+  consoleUrl = '';
+  /** Prometheus metrics, served on the API port. */
+  metricsUrl = '';
 
   constructor(private readonly options: LocalRuntimeOptions) {}
 
@@ -101,6 +122,32 @@ export class LocalRuntime {
       await admin.disconnect();
     }
 
+    const offsets = new OffsetMonitor({
+      bootstrapServers,
+      topics: TOPICS.map((t) => t.name),
+      groups: CONSUMER_SERVICES.flatMap((service) =>
+        SERVICE_SPECS[service].subscriptions.map((sub) => ({
+          group: consumerGroupId(service, sub.domain),
+          topic: domainTopic(sub.domain),
+        })),
+      ),
+    });
+    this.offsets = offsets;
+    const metrics = new PipelineMetrics(
+      offsets,
+      SERVICES.map((name) => {
+        const consumer = CONSUMER_SERVICES.find((s) => s === name);
+        return consumer ? { name, deadLetterTopic: deadLetterTopic(consumer) } : { name };
+      }),
+    );
+    this.tap = new EventTap({
+      bootstrapServers,
+      topics: TOPICS.map((t) => t.name),
+      offsets: () => offsets.snapshot(),
+      log,
+    });
+    await this.tap.start();
+
     const client = new DynamoDBClient({ endpoint: this.dynamo.endpoint });
     await ensureTables(client, localTableName);
     const seeded = await seedCatalogue(DynamoDBDocumentClient.from(client), localTableName('inventory'));
@@ -124,6 +171,7 @@ export class LocalRuntime {
           handler: module.handler,
           functionName: `local-${service}`,
           timeoutSeconds: spec.timeoutSeconds,
+          observer: metrics.observer(service),
           log: (line, fields) => this.eventLine(service, line, fields),
         });
         await emulator.start();
@@ -142,10 +190,14 @@ export class LocalRuntime {
       handler: apiModule.handler,
       functionName: 'local-order-api',
       timeoutSeconds: apiSpec.timeoutSeconds,
+      observer: metrics.observer('order-api'),
+      extraRoutes: observabilityRoutes({ metrics, offsets, tap: this.tap }),
       log: (line) => this.eventLine('order-api', line),
     });
     const { url } = await this.api.start();
     this.apiUrl = url;
+    this.consoleUrl = `${url}${CONSOLE_PATH}`;
+    this.metricsUrl = `${url}${METRICS_PATH}`;
   }
 
   /** Stops everything it started, in reverse order, committing consumer offsets. Safe to call twice. */
@@ -153,6 +205,8 @@ export class LocalRuntime {
     this.stopping ??= (async () => {
       await this.api?.stop();
       for (const emulator of this.emulators.reverse()) await emulator.stop();
+      await this.tap?.stop();
+      await this.offsets?.stop();
       // The handler modules share one producer per process, as one execution environment would.
       await sharedProducer('local-runtime').disconnect();
       await this.dynamo?.stop();

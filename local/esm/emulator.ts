@@ -28,6 +28,7 @@ import {
   SERVICE_SPECS,
   type SubscriptionSpec,
 } from '../../lib/topology';
+import type { FunctionObserver } from '../function-observer';
 import { compileFilters, type FilterPattern, subscriptionFilterPatterns } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
@@ -56,6 +57,8 @@ export interface EsmEmulatorOptions {
   /** The function timeout; a slower invocation counts as failed. */
   readonly timeoutSeconds: number;
   readonly log?: (line: string, fields?: Record<string, unknown>) => void;
+  /** Told about every invocation and dead-lettered record (the local Prometheus endpoint). */
+  readonly observer?: FunctionObserver;
   /** Test knobs for conformance tests; each defaults to the subscription's value. */
   readonly overrides?: Partial<
     Pick<
@@ -79,6 +82,8 @@ export interface EsmEmulatorStats {
   readonly groupId: string;
   /** Invocations made, including retries. */
   readonly invocations: number;
+  /** Invocations that carried records that had failed before (retries and bisected halves). */
+  readonly retries: number;
   /** Invocations that threw, timed out or answered with an unusable response. */
   readonly failedInvocations: number;
   /** Invocations answered with a non-empty batchItemFailures. */
@@ -134,6 +139,7 @@ export class EsmEmulator {
   private readonly retired = new Set<PartitionWorker>();
   private readonly counters: Record<CounterName, number> = {
     invocations: 0,
+    retries: 0,
     failedInvocations: 0,
     partialFailures: 0,
     recordsInvoked: 0,
@@ -372,6 +378,11 @@ export class EsmEmulator {
       changed: () => this.changed(),
       count: (counter, by = 1) => {
         this.counters[counter] += by;
+        if (counter === 'recordsDeadLettered') this.options.observer?.deadLettered(by);
+      },
+      invoked: (result, retry) => {
+        if (retry) this.counters.retries += 1;
+        this.options.observer?.invoked({ durationMs: result.durationMs, error: result.kind === 'error', retry });
       },
       log: this.log,
     };

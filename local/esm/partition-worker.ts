@@ -58,11 +58,14 @@ export interface WorkerHost {
   /** Something an idle() waiter may be waiting for has happened. */
   changed(): void;
   count(counter: CounterName, by?: number): void;
+  /** One invocation finished; `retry` when it carried records that had failed before. */
+  invoked(result: InvocationResult, retry: boolean): void;
   log(line: string, fields?: Record<string, unknown>): void;
 }
 
 export type CounterName =
   | 'invocations'
+  | 'retries'
   | 'failedInvocations'
   | 'partialFailures'
   | 'recordsInvoked'
@@ -251,6 +254,7 @@ export class PartitionWorker {
     if (oversized.length > 0 && !(await this.deadLetter(oversized, 'MaximumPayloadSizeExceeded'))) return;
     if (batch.length === 0) return;
 
+    const retry = batch.some((e) => e.failures > 0);
     for (const entry of batch) entry.invocations += 1;
     this.inFlight = true;
     this.host.count('invocations');
@@ -262,6 +266,7 @@ export class PartitionWorker {
       ),
     );
     this.inFlight = false;
+    this.host.invoked(result, retry);
     this.host.changed();
     // Another member owns the partition now and starts again from the last commit.
     if (this.revoked) return;

@@ -7,6 +7,7 @@ import { routeRequest } from '../../lambdas/order-api/routes';
 import { getProducts, seedCatalogue } from '../../lambdas/shared/catalogue';
 import { ApiGatewayEmulator, type ApiGatewayEmulatorOptions, MAX_PAYLOAD_BYTES } from '../../local/api-gateway';
 import { apiGatewayTime } from '../../local/api-gateway-event';
+import type { InvocationOutcome } from '../../local/function-observer';
 import fixture from '../fixtures/apigw-proxy-event.json';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
@@ -526,6 +527,34 @@ describe('ApiGatewayEmulator', () => {
       expect(reply.status).toBe(504);
       expect(reply.json()).toEqual({ message: 'Endpoint request timed out' });
       expect(lines[0]?.line).toMatch(/^GET \/orders\/ord_1 504 \d+ms \(no response within 50ms\)$/);
+    });
+
+    it('tells its observer about each invocation: thrown and timed out are errors, a bad response is not', async () => {
+      // Prepare
+      const outcomes: InvocationOutcome[] = [];
+      const answers: (() => Promise<APIGatewayProxyResult>)[] = [
+        async () => ({ statusCode: 200, body: '{}' }),
+        async () => {
+          throw new Error('boom');
+        },
+        async () => ({ body: 'no status' }) as unknown as APIGatewayProxyResult,
+        () => new Promise(() => undefined),
+      ];
+      const { handler } = recordingHandler(async () => (answers.shift() as () => Promise<APIGatewayProxyResult>)());
+      const { url } = await startEmulator(handler, {
+        timeoutSeconds: 0.05,
+        observer: { invoked: (outcome) => outcomes.push(outcome), deadLettered: () => undefined },
+      });
+
+      // Act
+      const statuses = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await send(url, '/orders/ord_1')).status);
+      await send(url, '/nowhere');
+
+      // Assess: the 404 never reached the function.
+      expect(statuses).toEqual([200, 502, 502, 504]);
+      expect(outcomes.map((o) => o.error)).toEqual([false, true, false, true]);
+      expect(outcomes.every((o) => !o.retry && o.durationMs >= 0)).toBe(true);
     });
   });
 

@@ -10,6 +10,7 @@ import { decodeMskEvent, type KafkaBatchResponse, type MskRecord } from '../../l
 import { cloudEventType, SERVICE_SPECS, type SubscriptionSpec } from '../../lib/topology';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../local/esm/emulator';
 import { compileFilters, FilterPatternError, subscriptionFilterPatterns } from '../../local/esm/filter';
+import type { FunctionObserver, InvocationOutcome } from '../../local/function-observer';
 import { TEST_BOOTSTRAP } from './broker';
 import {
   committedOffsets,
@@ -75,8 +76,10 @@ async function startEmulator(
   handler: EsmEmulatorOptions['handler'],
   overrides: EsmEmulatorOptions['overrides'] = {},
   timeoutSeconds = 10,
+  observer?: FunctionObserver,
 ): Promise<EsmEmulator> {
   const emulator = new EsmEmulator({
+    ...(observer ? { observer } : {}),
     service: 'payment',
     subscription: SUBSCRIPTION,
     kafka,
@@ -419,13 +422,20 @@ describe('the local MSK trigger emulator', () => {
     ]);
 
     // Act
-    const emulator = await startEmulator(setup, recorder.handler, {
-      filters: [],
-      batchSize: 10,
-      retryAttempts: 2,
-      bisectOnError: false,
-      maxRecordAgeSeconds: -1,
-    });
+    const outcomes: InvocationOutcome[] = [];
+    let deadLettered = 0;
+    const emulator = await startEmulator(
+      setup,
+      recorder.handler,
+      { filters: [], batchSize: 10, retryAttempts: 2, bisectOnError: false, maxRecordAgeSeconds: -1 },
+      10,
+      {
+        invoked: (outcome) => outcomes.push(outcome),
+        deadLettered: (records) => {
+          deadLettered += records;
+        },
+      },
+    );
     const dead = await readTopic(kafka, setup.deadLetterTopic, 3);
     await emulator.idle();
 
@@ -468,7 +478,20 @@ describe('the local MSK trigger emulator', () => {
         payload,
       });
     });
-    expect(emulator.stats()).toMatchObject({ invocations: 3, failedInvocations: 3, recordsDeadLettered: 3 });
+    expect(emulator.stats()).toMatchObject({
+      invocations: 3,
+      retries: 2,
+      failedInvocations: 3,
+      recordsDeadLettered: 3,
+    });
+    // The observer hears the same story.
+    expect(outcomes.map(({ error, retry }) => ({ error, retry }))).toEqual([
+      { error: true, retry: false },
+      { error: true, retry: true },
+      { error: true, retry: true },
+    ]);
+    expect(outcomes.every((o) => o.durationMs >= 0)).toBe(true);
+    expect(deadLettered).toBe(3);
   });
 
   it('bisects a failing batch until the poison record is alone, so the good records succeed', async () => {

@@ -10,6 +10,7 @@ import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { domainTopic } from '../../lib/topology';
 import { LocalRuntime } from '../../local/runtime';
 import { TEST_BOOTSTRAP } from './broker';
+import { acquireRuntimeLock } from './runtime-lock';
 
 const ORDER = {
   customerId: 'c-42',
@@ -74,12 +75,18 @@ describe('the saga through HTTP on the local runtime', () => {
     api = runtime.apiUrl;
   };
 
+  let releaseLock: () => void = () => undefined;
+
   beforeAll(async () => {
+    releaseLock = await acquireRuntimeLock();
     apiPort = await freePort();
     dynamoPort = await freePort();
     await startRuntime();
   });
-  afterAll(async () => runtime.stop());
+  afterAll(async () => {
+    await runtime.stop();
+    releaseLock();
+  });
 
   const orders: Record<string, string> = {};
 

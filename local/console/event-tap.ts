@@ -1,0 +1,110 @@
+/**
+ * Reads every domain and dead-letter topic for the console, as an observer only: its own consumer
+ * group (unique per run, never one of the services' groups), no commits, so it moves nobody's
+ * offsets. It starts a bounded backlog before each partition's end, so a freshly started console
+ * shows recent history without reading the whole log.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import type { OffsetsSnapshot } from '../kafka-offsets';
+import { EventStore } from './event-store';
+import { tappedEvent } from './tapped-event';
+
+export interface EventTapOptions {
+  readonly bootstrapServers: string;
+  readonly topics: readonly string[];
+  /** Where each partition's log starts and ends now, to start a backlog before the end. */
+  readonly offsets: () => Promise<OffsetsSnapshot>;
+  readonly store?: EventStore;
+  /** Records read back per partition at start (default 500). */
+  readonly backlog?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface TapStatus {
+  readonly state: 'starting' | 'running' | 'failed' | 'stopped';
+  readonly error?: string;
+  readonly records: number;
+}
+
+const DEFAULT_BACKLOG = 500;
+const OFFSET_ATTEMPTS = 4;
+const OFFSET_RETRY_MS = 500;
+
+export class EventTap {
+  readonly store: EventStore;
+  private consumer?: Consumer;
+  private state: TapStatus['state'] = 'starting';
+  private error?: string;
+  private records = 0;
+
+  constructor(private readonly options: EventTapOptions) {
+    this.store = options.store ?? new EventStore();
+  }
+
+  /** Joins its group and starts reading; resolves once it is fetching (it does not wait for the backlog). */
+  async start(): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'local-console-tap',
+      brokers: [this.options.bootstrapServers],
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({
+      groupId: `local-console.${randomUUID().slice(0, 8)}`,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.error = payload.error.message;
+      if (!payload.restart) this.state = 'failed';
+      this.options.log?.(`console event tap: ${payload.error.message}`);
+    });
+    consumer.on(consumer.events.FETCH_START, () => {
+      if (this.state === 'starting' || this.state === 'failed') this.state = 'running';
+      this.error = undefined;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: false });
+    const offsets = await this.startOffsets();
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        this.records += 1;
+        this.store.add(tappedEvent({ topic, partition, ...message }));
+      },
+    });
+    if (!offsets.up) {
+      this.options.log?.(`console event tap: showing new events only, as Kafka offsets are unknown (${offsets.error})`);
+      return;
+    }
+    const backlog = this.options.backlog ?? DEFAULT_BACKLOG;
+    // kafkajs applies a seek on the first fetch of the partition, once the group has assigned it.
+    for (const { topic, partitions } of offsets.topics) {
+      for (const { partition, start, end } of partitions) {
+        consumer.seek({ topic, partition, offset: String(Math.max(start, end - backlog)) });
+      }
+    }
+  }
+
+  /** Topics created a moment ago may not answer offset requests yet: a few tries, then new events only. */
+  private async startOffsets(): Promise<OffsetsSnapshot> {
+    let offsets = await this.options.offsets();
+    for (let attempt = 1; !offsets.up && attempt < OFFSET_ATTEMPTS; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, OFFSET_RETRY_MS));
+      offsets = await this.options.offsets();
+    }
+    return offsets;
+  }
+
+  status(): TapStatus {
+    return { state: this.state, records: this.records, ...(this.error ? { error: this.error } : {}) };
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    await this.consumer?.disconnect();
+  }
+}

@@ -20,6 +20,7 @@
 import type { Context } from 'aws-lambda';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   type ConsumerServiceName,
   consumerGroupId,
@@ -28,7 +29,7 @@ import {
   SERVICE_SPECS,
   type SubscriptionSpec,
 } from '../../lib/topology';
-import { compileFilters, type FilterPattern, subscriptionFilterPatterns } from './filter';
+import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
 import { onFailureRecord } from './on-failure-record';
@@ -39,8 +40,6 @@ import {
   PartitionWorker,
   type WorkerHost,
 } from './partition-worker';
-
-export type { FilterPattern } from './filter';
 
 export interface EsmEmulatorOptions {
   readonly service: ConsumerServiceName;

@@ -12,7 +12,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
 import { ensureTables } from '../lambdas/shared/db/tables';
 import { sharedProducer } from '../lambdas/shared/kafka/kafka-handler';
-import type { MskEvent } from '../lambdas/shared/kafka/msk-event';
 import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
@@ -21,6 +20,7 @@ import { CONSUMER_SERVICES, SERVICE_SPECS, TABLES, type TableName, TOPICS } from
 import { ApiGatewayEmulator } from './api-gateway';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
+import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
 
 export interface LocalRuntimeOptions {
@@ -33,6 +33,8 @@ export interface LocalRuntimeOptions {
   /** Powertools JSON logs from the handlers, instead of one readable line per event. */
   readonly jsonLogs?: boolean;
   readonly log: (line: string) => void;
+  /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
+  readonly faults?: FaultInjection;
 }
 
 /** The profile whose topology settings (partitions, batch settings) the local pipeline runs. */
@@ -47,6 +49,8 @@ export class LocalRuntime {
   private dynamo?: DynamoServer;
   private emulators: EsmEmulator[] = [];
   private api?: ApiGatewayEmulator;
+  private kafka?: Kafka;
+  private bootstrapServers?: string;
   private stopping?: Promise<void>;
   apiUrl = '';
 
@@ -106,28 +110,9 @@ export class LocalRuntime {
       `Tables ready (${TABLES.length}); catalogue ${seeded > 0 ? `seeded with ${seeded} products` : 'kept as it was'}.`,
     );
 
-    for (const service of CONSUMER_SERVICES) {
-      const spec = SERVICE_SPECS[service];
-      // Loaded once per function, as an execution environment would.
-      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as {
-        handler: (event: MskEvent, context: Context) => Promise<unknown>;
-      };
-      for (const subscription of spec.subscriptions) {
-        const emulator = new EsmEmulator({
-          service,
-          subscription,
-          kafka,
-          bootstrapServers,
-          handler: module.handler,
-          functionName: `local-${service}`,
-          timeoutSeconds: spec.timeoutSeconds,
-          log: (line, fields) => this.eventLine(service, line, fields),
-        });
-        await emulator.start();
-        this.emulators.push(emulator);
-      }
-    }
-    log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+    this.kafka = kafka;
+    this.bootstrapServers = bootstrapServers;
+    await this.startTriggers();
 
     const apiSpec = SERVICE_SPECS['order-api'];
     const apiModule = require(join('..', apiSpec.entry.replace(/\.ts$/, ''))) as {
@@ -145,11 +130,47 @@ export class LocalRuntime {
     this.apiUrl = url;
   }
 
+  /** Starts one MSK trigger emulator per subscription (again, after stopTriggers). */
+  async startTriggers(): Promise<void> {
+    const { kafka, bootstrapServers } = this;
+    if (!kafka || !bootstrapServers) throw new Error('LocalRuntime.start() has not run');
+    const faults = this.options.faults;
+    for (const service of CONSUMER_SERVICES) {
+      const spec = SERVICE_SPECS[service];
+      // Loaded once per function, as an execution environment would (require caches the module).
+      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as { handler: KafkaLambdaHandler };
+      for (const subscription of spec.subscriptions) {
+        const emulator = new EsmEmulator({
+          service,
+          subscription,
+          kafka,
+          bootstrapServers,
+          handler: faults
+            ? faults.wrapHandler({ service, domain: subscription.domain }, module.handler)
+            : module.handler,
+          functionName: `local-${service}`,
+          timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
+          log: (line, fields) => this.eventLine(service, line, fields),
+        });
+        await emulator.start();
+        this.emulators.push(emulator);
+      }
+    }
+    this.options.log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+  }
+
+  /** Stops the trigger emulators, committing what they finished; the consumer groups are left empty. */
+  async stopTriggers(): Promise<void> {
+    const emulators = this.emulators.reverse();
+    this.emulators = [];
+    for (const emulator of emulators) await emulator.stop();
+  }
+
   /** Stops everything it started, in reverse order, committing consumer offsets. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.api?.stop();
-      for (const emulator of this.emulators.reverse()) await emulator.stop();
+      await this.stopTriggers();
       // The handler modules share one producer per process, as one execution environment would.
       await sharedProducer('local-runtime').disconnect();
       await this.dynamo?.stop();

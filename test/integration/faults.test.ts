@@ -12,10 +12,11 @@ import { createServer } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { dynamoClient } from '../../lambdas/shared/aws-clients';
 import { cloudEventType, type Domain, domainTopic, type EventName, MAX_EVENT_BYTES } from '../../lib/topology';
 import { KafkaBroker } from '../../local/kafka-broker';
 import { localDir, REPO_ROOT } from '../../local/paths';
-import { LocalRuntime } from '../../local/runtime';
+import { LocalRuntime, localTableName } from '../../local/runtime';
 import {
   type AcceptedOrder,
   FaultInjector,
@@ -122,6 +123,8 @@ describe('the pipeline under faults: nothing lost, nothing twice', () => {
   let deadLettered = 0;
 
   beforeAll(async () => {
+    // The notification outbox prints a line per message; hundreds of them would bury the figures.
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
     rmSync(join(brokerDir, 'data'), { recursive: true, force: true });
     const port = await freePort();
     let controllerPort = await freePort();
@@ -138,6 +141,18 @@ describe('the pipeline under faults: nothing lost, nothing twice', () => {
       log: (line) => lines.push(line),
     });
     await runtime.start();
+    // The functions' shared DynamoDB client (created when their modules loaded), through the SDK's
+    // own extension point: a write that succeeded, then a crash before anything is published.
+    dynamoClient().middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        if (faults.crashAfterWrite(args.input as { TableName?: string })) {
+          throw new Error('injected crash after a DynamoDB write, before publishing');
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'reliabilityCrashAfterWrite' },
+    );
     const kafka = new Kafka({
       clientId: 'reliability',
       brokers: [broker.bootstrapServers],
@@ -246,11 +261,16 @@ describe('the pipeline under faults: nothing lost, nothing twice', () => {
   it('finishes the work of a handler that crashed mid-batch after some of its effects', async () => {
     await scenario('crash mid-batch', async () => {
       faults.mode = 'crash';
-      faults.every = 3;
+      faults.every = 4;
+      faults.crashAfterWriteTo = [localTableName('payments'), localTableName('inventory'), localTableName('orders')];
       const placed = await placeOrders(runtime.apiUrl, orderMix(50, 3));
       await quiesce(admin);
       faults.mode = 'none';
-      return { orders: placed.accepted, faults: { invocationsCrashed: faults.injected } };
+      faults.crashAfterWriteTo = [];
+      return {
+        orders: placed.accepted,
+        faults: { invocationsCrashedMidBatch: faults.injected, crashesAfterDynamoWrite: faults.crashesAfterWrite },
+      };
     });
   });
 
@@ -283,7 +303,10 @@ describe('the pipeline under faults: nothing lost, nothing twice', () => {
       await sleep(2_000);
       await broker.start();
       const placed = await placing;
-      return { orders: placed.accepted, faults: { brokerRestarts: 1, requestsRetriedAfter503: placed.retried } };
+      return {
+        orders: placed.accepted,
+        faults: { brokerRestarts: 1, requestsRetried: placed.retried, ...placed.refused },
+      };
     });
   });
 });

@@ -83,16 +83,17 @@ export interface AcceptedOrder {
 }
 
 /**
- * POSTs the orders a few at a time. A 503 (Kafka unreachable) is retried with the same
- * Idempotency-Key, as a client following Retry-After would; only a 202 counts as accepted.
+ * POSTs the orders a few at a time. A 5xx (503 Kafka unreachable, 504 the function timed out) or
+ * a 409 (still in progress) is retried with the same Idempotency-Key, as a careful client does;
+ * only a 202 counts as accepted.
  */
 export async function placeOrders(
   api: string,
   orders: readonly OrderRequest[],
   concurrency = 6,
-): Promise<{ accepted: AcceptedOrder[]; refused: number; retried: number }> {
+): Promise<{ accepted: AcceptedOrder[]; refused: Record<string, number>; retried: number }> {
   const accepted: AcceptedOrder[] = [];
-  let refused = 0;
+  const refused: Record<string, number> = {};
   let retried = 0;
   let next = 0;
   const worker = async () => {
@@ -115,8 +116,9 @@ export async function placeOrders(
           break;
         }
         await response?.text();
-        if (attempt >= 30 || (response && response.status !== 503 && response.status !== 409)) {
-          refused++;
+        if (attempt >= 30 || (response && response.status < 500 && response.status !== 409)) {
+          const status = String(response?.status ?? 'no answer');
+          refused[status] = (refused[status] ?? 0) + 1;
           break;
         }
         retried++;
@@ -160,7 +162,30 @@ export class FaultInjector implements FaultInjection {
   /** Records that were in a faulted invocation already; each is faulted once at most. */
   private readonly faulted = new Set<string>();
 
+  /** Tables after whose conditional write, once per order, the calling function crashes. */
+  crashAfterWriteTo: readonly string[] = [];
+  crashesAfterWrite = 0;
+  private readonly crashedWrites = new Set<string>();
+
+  /**
+   * For a DynamoDB middleware: whether the write just made should be followed by a crash, so the
+   * function fails after its DynamoDB write and before it publishes. One order in four, once each.
+   */
+  crashAfterWrite(input: { TableName?: string; ConditionExpression?: string }): boolean {
+    if (!input.TableName || !this.crashAfterWriteTo.includes(input.TableName) || !input.ConditionExpression) {
+      return false;
+    }
+    const orderId = /ord_[0-9A-Z]+/.exec(JSON.stringify(input))?.[0];
+    if (!orderId || orderId.charCodeAt(orderId.length - 1) % 4 !== 0) return false;
+    const key = `${input.TableName}/${orderId}`;
+    if (this.crashedWrites.has(key)) return false;
+    this.crashedWrites.add(key);
+    this.crashesAfterWrite++;
+    return true;
+  }
+
   resetCounts(): void {
+    this.crashesAfterWrite = 0;
     this.injected = 0;
     this.redeliveries = 0;
   }
@@ -446,6 +471,7 @@ export async function violations(
     // Charges and refunds, from the events payment published: once each, a refund only after a charge.
     const paymentEvents = new Map<string, Map<string, Set<string>>>();
     for (const record of log.of(domainTopic('payments'))) {
+      if (record.key?.startsWith('poison-')) continue;
       const event = JSON.parse(record.value?.toString() ?? 'null') as {
         id: string;
         type: string;

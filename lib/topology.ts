@@ -170,6 +170,13 @@ export function cloudEventType(event: EventName): string {
   return `${CLOUDEVENT_TYPE_PREFIX}${event}`;
 }
 
+/**
+ * The largest CloudEvent (its JSON, in bytes) the pipeline carries. Producers refuse to publish a
+ * bigger one and consumers dead-letter it. Domain topics accept records up to twice this, so an
+ * oversize record still lands where a consumer can dead-letter it (lib/topic-settings.ts).
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
 export function latestVersion(event: EventName): number {
   const versions: readonly number[] = EVENTS[event].versions;
   return versions[versions.length - 1] as number;

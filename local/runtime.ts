@@ -12,7 +12,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
 import { ensureTables } from '../lambdas/shared/db/tables';
 import { sharedProducer } from '../lambdas/shared/kafka/kafka-handler';
-import type { MskEvent } from '../lambdas/shared/kafka/msk-event';
 import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
@@ -33,6 +32,7 @@ import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
+import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
 import { OffsetMonitor } from './kafka-offsets';
 import { CONSOLE_PATH, METRICS_PATH, observabilityRoutes } from './observability-routes';
@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   /** ANSI colours by service on the event lines (never on JSON lines). */
   readonly colour?: boolean;
   readonly log: (line: string) => void;
+  /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
+  readonly faults?: FaultInjection;
 }
 
 /** The profile whose topology settings (partitions, batch settings) the local pipeline runs. */
@@ -67,6 +69,9 @@ export class LocalRuntime {
   private api?: ApiGatewayEmulator;
   private offsets?: OffsetMonitor;
   private tap?: EventTap;
+  private kafka?: Kafka;
+  private bootstrapServers?: string;
+  private metrics?: PipelineMetrics;
   private stopping?: Promise<void>;
   apiUrl = '';
   /** The live console, served on the API port. */
@@ -156,29 +161,10 @@ export class LocalRuntime {
       `Tables ready (${TABLES.length}); catalogue ${seeded > 0 ? `seeded with ${seeded} products` : 'kept as it was'}.`,
     );
 
-    for (const service of CONSUMER_SERVICES) {
-      const spec = SERVICE_SPECS[service];
-      // Loaded once per function, as an execution environment would.
-      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as {
-        handler: (event: MskEvent, context: Context) => Promise<unknown>;
-      };
-      for (const subscription of spec.subscriptions) {
-        const emulator = new EsmEmulator({
-          service,
-          subscription,
-          kafka,
-          bootstrapServers,
-          handler: module.handler,
-          functionName: `local-${service}`,
-          timeoutSeconds: spec.timeoutSeconds,
-          observer: metrics.observer(service),
-          log: (line, fields) => this.eventLine(service, line, fields),
-        });
-        await emulator.start();
-        this.emulators.push(emulator);
-      }
-    }
-    log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+    this.kafka = kafka;
+    this.metrics = metrics;
+    this.bootstrapServers = bootstrapServers;
+    await this.startTriggers();
 
     const apiSpec = SERVICE_SPECS['order-api'];
     const apiModule = require(join('..', apiSpec.entry.replace(/\.ts$/, ''))) as {
@@ -200,11 +186,48 @@ export class LocalRuntime {
     this.metricsUrl = `${url}${METRICS_PATH}`;
   }
 
+  /** Starts one MSK trigger emulator per subscription (again, after stopTriggers). */
+  async startTriggers(): Promise<void> {
+    const { kafka, bootstrapServers } = this;
+    if (!kafka || !bootstrapServers) throw new Error('LocalRuntime.start() has not run');
+    const faults = this.options.faults;
+    for (const service of CONSUMER_SERVICES) {
+      const spec = SERVICE_SPECS[service];
+      // Loaded once per function, as an execution environment would (require caches the module).
+      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as { handler: KafkaLambdaHandler };
+      for (const subscription of spec.subscriptions) {
+        const emulator = new EsmEmulator({
+          service,
+          subscription,
+          kafka,
+          bootstrapServers,
+          handler: faults
+            ? faults.wrapHandler({ service, domain: subscription.domain }, module.handler)
+            : module.handler,
+          functionName: `local-${service}`,
+          timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
+          observer: this.metrics?.observer(service),
+          log: (line, fields) => this.eventLine(service, line, fields),
+        });
+        await emulator.start();
+        this.emulators.push(emulator);
+      }
+    }
+    this.options.log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+  }
+
+  /** Stops the trigger emulators, committing what they finished; the consumer groups are left empty. */
+  async stopTriggers(): Promise<void> {
+    const emulators = this.emulators.reverse();
+    this.emulators = [];
+    for (const emulator of emulators) await emulator.stop();
+  }
+
   /** Stops everything it started, in reverse order, committing consumer offsets. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.api?.stop();
-      for (const emulator of this.emulators.reverse()) await emulator.stop();
+      await this.stopTriggers();
       await this.tap?.stop();
       await this.offsets?.stop();
       // The handler modules share one producer per process, as one execution environment would.

@@ -1,7 +1,9 @@
 /** POST /orders and GET /orders/{orderId}. */
+
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { toPublicView } from '../order/view';
-import { createEvent } from '../shared/events/envelope';
+import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { CreateOrderRequest } from '../shared/events/types.generated';
 import type { OrderApiDeps } from './deps';
 import { json, problem } from './http';
@@ -13,6 +15,20 @@ const ORDER_ID = /^ord_[0-9A-Za-z]{10,40}$/;
 const MAX_QUANTITY_PER_SKU = 100;
 
 /**
+ * The order id of a request sent with an Idempotency-Key: derived from the key, so a retry whose
+ * first attempt was published but never answered (a timeout while Kafka was failing over) names
+ * the same order and its OrderCreated is a duplicate downstream drops, not a second order.
+ */
+export function orderIdForKey(idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`POST /orders\u001f${idempotencyKey}`).digest();
+  let id = '';
+  for (let i = 0; i < 26; i++) id += CROCKFORD.charAt((digest[i] as number) % 32);
+  return `ord_${id}`;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
  * Prices every line from the catalogue (never from the client), then publishes OrderCreated and
  * answers 202 once Kafka has acknowledged it: the order exists when the client hears so.
  */
@@ -20,6 +36,7 @@ export async function createOrder(
   request: CreateOrderRequest,
   correlationId: string,
   deps: OrderApiDeps,
+  idempotencyKey?: string,
 ): Promise<APIGatewayProxyResult> {
   const products = await deps.products(request.items.map((item) => item.sku));
   const unknown = request.items.findIndex((item) => !products.has(item.sku));
@@ -51,7 +68,7 @@ export async function createOrder(
     return problem(400, 'invalid_request', '/items mixes products priced in different currencies');
   }
   const { line2, ...address } = request.shippingAddress;
-  const orderId = deps.newOrderId();
+  const orderId = idempotencyKey === undefined ? deps.newOrderId() : orderIdForKey(idempotencyKey);
   const event = createEvent(
     'OrderCreated',
     {
@@ -65,7 +82,11 @@ export async function createOrder(
       email: request.email,
       ...(request.giftMessage ? { giftMessage: request.giftMessage } : {}),
     },
-    { subject: orderId, correlationId },
+    {
+      subject: orderId,
+      correlationId,
+      ...(idempotencyKey === undefined ? {} : { id: deterministicId('order-api', orderId, 'OrderCreated') }),
+    },
   );
   await deps.publisher.publish([event]);
   deps.logger.info('order accepted', { orderId, correlationId, totalCents: event.data.totalCents });

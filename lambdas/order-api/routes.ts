@@ -50,7 +50,7 @@ const ROUTES: readonly Route[] = [
           deps,
           context,
           'POST /orders',
-          (body, correlationId) => createOrder(body, correlationId, deps),
+          (body, correlationId, key) => createOrder(body, correlationId, deps, key),
         ),
     },
   },
@@ -113,7 +113,7 @@ async function withBody<T>(
   deps: OrderApiDeps,
   context: Context | undefined,
   scope: string,
-  respond: (body: T, correlationId: string) => Promise<APIGatewayProxyResult>,
+  respond: (body: T, correlationId: string, idempotencyKey?: string) => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -142,7 +142,13 @@ async function withBody<T>(
   if (!IDEMPOTENCY_KEY.test(key)) {
     return problem(400, 'invalid_request', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
   }
-  const outcome = await deps.requestIdempotency.run(scope, key, body, () => respond(body as T, correlationId), context);
+  const outcome = await deps.requestIdempotency.run(
+    scope,
+    key,
+    body,
+    () => respond(body as T, correlationId, key),
+    context,
+  );
   switch (outcome.kind) {
     case 'response':
       return outcome.response;

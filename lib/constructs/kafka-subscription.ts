@@ -3,9 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KafkaDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { subscriptionFilterPatterns } from '../subscription-filters';
 import {
   type ConsumerServiceName,
-  cloudEventType,
   consumerGroupId,
   deadLetterTopic,
   domainTopic,
@@ -28,8 +28,9 @@ export interface KafkaSubscriptionProps {
  * One MSK event source mapping, configured from the topology, with exactly the IAM it needs.
  *
  * Provisioned pollers (required for retries, bisect and a Kafka DLQ), a custom consumer group (so
- * the group ARN is exact), TRIM_HORIZON, a filter on the CloudEvent `type`, partial batch
- * responses, and the service's dead-letter topic as the on-failure destination.
+ * the group ARN is exact), TRIM_HORIZON, filters on the CloudEvent `type` that still let poison
+ * through to be dead-lettered (lib/subscription-filters.ts), partial batch responses, and the
+ * service's dead-letter topic as the on-failure destination.
  *
  * The ESM polls as the function's execution role, so the consumer permissions go there.
  */
@@ -59,11 +60,7 @@ export class KafkaSubscription extends Construct {
         maximumPollers: props.pollers.max,
         pollerGroupName: props.pollerGroupName,
       },
-      filters: [
-        lambda.FilterCriteria.filter({
-          value: { type: lambda.FilterRule.or(...subscription.events.map(cloudEventType)) },
-        }),
-      ],
+      filters: subscriptionFilterPatterns(subscription).map((pattern) => lambda.FilterCriteria.filter(pattern)),
       retryAttempts: subscription.retryAttempts,
       bisectBatchOnError: subscription.bisectOnError,
       maxRecordAge: Duration.seconds(subscription.maxRecordAgeSeconds),

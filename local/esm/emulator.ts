@@ -20,6 +20,7 @@
 import type { Context } from 'aws-lambda';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   type ConsumerServiceName,
   consumerGroupId,
@@ -29,7 +30,7 @@ import {
   type SubscriptionSpec,
 } from '../../lib/topology';
 import type { FunctionObserver } from '../function-observer';
-import { compileFilters, type FilterPattern, subscriptionFilterPatterns } from './filter';
+import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
 import { onFailureRecord } from './on-failure-record';
@@ -40,8 +41,6 @@ import {
   PartitionWorker,
   type WorkerHost,
 } from './partition-worker';
-
-export type { FilterPattern } from './filter';
 
 export interface EsmEmulatorOptions {
   readonly service: ConsumerServiceName;

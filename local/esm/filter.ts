@@ -7,15 +7,12 @@
  * Supported: exact values, prefix, suffix, equals-ignore-case, anything-but (values, list, prefix,
  * suffix), numeric, exists, wildcard, nested objects and $or. Anything else throws when the
  * emulator is built, so a pattern this emulator would silently mis-match never runs.
+ *
+ * Value matchers apply to leaves only, as in EventBridge: a JSON object is an inner node, so
+ * `[{ "anything-but": [""] }]` on `value` matches a plain string and never a JSON object, and
+ * `exists` sees an object-valued field as absent (EventBridge documents exists for leaves only).
  */
-import { cloudEventType, type SubscriptionSpec } from '../../lib/topology';
-
-export type FilterPattern = { readonly [key: string]: unknown };
-
-/** The filter the CDK stack puts on the subscription's ESM: its CloudEvent types, on `value.type`. */
-export function subscriptionFilterPatterns(subscription: SubscriptionSpec): FilterPattern[] {
-  return [{ value: { type: subscription.events.map(cloudEventType) } }];
-}
+import type { FilterPattern } from '../../lib/subscription-filters';
 
 export class FilterPatternError extends Error {
   constructor(message: string) {
@@ -81,7 +78,10 @@ function compileField(key: string, pattern: unknown, path: string): Predicate {
       const value = present ? (data as Record<string, unknown>)[key] : undefined;
       // An array in the event matches when any of its elements does.
       const candidates = Array.isArray(value) ? value : [value];
-      return candidates.some((candidate) => leaves.some((leaf) => leaf(candidate, present)));
+      return candidates.some((candidate) => {
+        const leaf = present && !isPlainObject(candidate);
+        return leaves.some((test) => test(leaf ? candidate : undefined, leaf));
+      });
     };
   }
   const nested = compileObject(pattern, path);

@@ -23,7 +23,7 @@ import {
   type MskEvent,
   type MskRecord,
 } from '../../lambdas/shared/kafka/msk-event';
-import type { EventName } from '../../lib/topology';
+import { type EventName, MAX_EVENT_BYTES } from '../../lib/topology';
 import fixture from '../fixtures/msk-event.multi-partition.json';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { lambdaContext } from '../support/lambda-context';
@@ -390,6 +390,39 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
         [1043, 'this service does not handle OrderCancelled'],
       ]);
       expect(outcomes).toEqual([{ handled: 1, duplicates: 0, deadLettered: 1, failed: 0 }]);
+    });
+
+    it('dead-letters a valid event found on a topic it does not belong to, even if the service handles it', async () => {
+      // Prepare: OrderCreated is an orders.events event; this copy sits on payments.events.
+      const { deps, calls, deadLetters } = harness();
+      const misrouted = { ...recordOf(eventIn(877), 1), topic: 'payments.events' };
+
+      // Act
+      const response = await consumeBatch(batchOf(misrouted), deps);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(calls).toEqual([]);
+      expect(deadLetters.sent.map((d) => d.reason)).toEqual([
+        'OrderCreated belongs on orders.events, not payments.events',
+      ]);
+    });
+
+    it('dead-letters a value over MAX_EVENT_BYTES without parsing it, naming both sizes', async () => {
+      // Prepare: a valid OrderCreated padded past the limit with whitespace JSON allows.
+      const { deps, calls, deadLetters } = harness();
+      const padded = `${JSON.stringify(eventIn(877))}${' '.repeat(MAX_EVENT_BYTES)}`;
+      const record = { ...recordOf(null, 1), value: Buffer.from(padded).toString('base64') };
+
+      // Act
+      const response = await consumeBatch(batchOf(record), deps);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(calls).toEqual([]);
+      expect(deadLetters.sent.map((d) => d.reason)).toEqual([
+        `oversize: the value is ${Buffer.byteLength(padded)} bytes, over the pipeline's maximum event size of ${MAX_EVENT_BYTES}`,
+      ]);
     });
 
     it('dead-letters an event whose dataschema names another event', async () => {

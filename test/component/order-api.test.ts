@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { OrderViewItem } from '../../lambdas/order/view';
 import type { OrderApiDeps } from '../../lambdas/order-api/deps';
+import { orderIdForKey } from '../../lambdas/order-api/orders';
 import { dynamoRequestIdempotency } from '../../lambdas/order-api/request-idempotency';
 import { MAX_BODY_BYTES, routeRequest } from '../../lambdas/order-api/routes';
 import { getProducts, SEED_CATALOGUE, seedCatalogue } from '../../lambdas/shared/catalogue';
@@ -611,8 +612,31 @@ describe('Function: routeRequest (order API over dynalite)', () => {
       // Assess
       expect(first.statusCode).toBe(202);
       expect(second).toEqual(first);
-      expect(bodyOf(second).orderId).toBe('ord_TEST0000000001');
+      expect(bodyOf(second).orderId).toBe(orderIdForKey(key));
       expect(publisher.published).toHaveLength(1);
+    });
+
+    it('names the same order, with the same event id, when a first attempt was published but never answered', async () => {
+      // Prepare: two handlers that each lost track of the other (a timed-out first attempt whose
+      // publish landed, then a retry once its in-progress record expired).
+      const first = harness();
+      const second = harness();
+      const forgotten: OrderApiDeps = {
+        ...second.deps,
+        requestIdempotency: {
+          run: async (_scope, _key, _body, respond) => ({ kind: 'response', response: await respond() }),
+        },
+      };
+      const key = newKey();
+
+      // Act
+      const a = await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), first.deps, lambdaContext());
+      const b = await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), forgotten, lambdaContext());
+
+      // Assess: one order; the second OrderCreated is a duplicate consumers drop by its id.
+      expect(bodyOf(a).orderId).toBe(bodyOf(b).orderId);
+      expect(onlyOrderCreated(first.publisher).id).toBe(onlyOrderCreated(second.publisher).id);
+      expect(bodyOf(a).orderId).toMatch(/^ord_[0-9A-Z]{26}$/);
     });
 
     it('recognises the same body with its keys in another order and other whitespace', async () => {

@@ -1,6 +1,7 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { KAFKA_VERSION } from '../../lib/config';
+import { MAX_FILTERS_PER_ESM, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   CONSUMER_SERVICES,
   cloudEventType,
@@ -9,6 +10,7 @@ import {
   domainTopic,
   EVENT_NAMES,
   EVENTS,
+  MAX_EVENT_BYTES,
   SERVICE_SPECS,
   TOPICS,
 } from '../../lib/topology';
@@ -71,6 +73,8 @@ describe('Kafka stack (provisioned, dev)', () => {
         JSON.stringify({
           'retention.ms': String(topic.retentionHours * 3_600_000),
           'cleanup.policy': 'delete',
+          // A dead-letter record carries a whole domain record base64-encoded, so it may be bigger.
+          'max.message.bytes': String(topic.deadLetter ? 4 * MAX_EVENT_BYTES : 2 * MAX_EVENT_BYTES),
           'min.insync.replicas': '2',
         }),
       ).toString('base64');
@@ -142,8 +146,36 @@ describe('Services stack', () => {
         PollerGroupName: 'order-pipeline-prod',
       },
       DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopic(service)}` } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { type: sub.events.map(cloudEventType) } }) }] },
+      FilterCriteria: {
+        Filters: subscriptionFilterPatterns(sub).map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+      },
     });
+  });
+
+  it('filters each ESM to its own event types plus poison, within the quota of filters', () => {
+    const mappings = Object.values(services.findResources('AWS::Lambda::EventSourceMapping')) as {
+      Properties: { Topics: string[]; FilterCriteria: { Filters: { Pattern: string }[] } };
+    }[];
+    for (const service of CONSUMER_SERVICES) {
+      for (const sub of SERVICE_SPECS[service].subscriptions) {
+        const mapping = mappings.find(
+          (m) =>
+            m.Properties.Topics[0] === domainTopic(sub.domain) &&
+            JSON.parse(m.Properties.FilterCriteria.Filters[0]?.Pattern ?? '{}').value?.type?.join() ===
+              sub.events.map(cloudEventType).join(),
+        );
+        expect(mapping).toBeDefined();
+        const filters = mapping?.Properties.FilterCriteria.Filters ?? [];
+        expect(filters.length).toBeLessThanOrEqual(MAX_FILTERS_PER_ESM);
+        const topicTypes = EVENT_NAMES.filter((e) => EVENTS[e].domain === sub.domain).map(cloudEventType);
+        expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+          { value: { type: sub.events.map(cloudEventType) } },
+          { value: { type: [{ 'anything-but': topicTypes }] } },
+          { value: { type: [{ exists: false }] } },
+          { value: [{ 'anything-but': [''] }] },
+        ]);
+      }
+    }
   });
 
   it('has one ESM per subscription and never points one at a dead-letter topic', () => {

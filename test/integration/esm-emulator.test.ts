@@ -4,12 +4,12 @@
  * Every test has its own topics and consumer group, set through `overrides`, so the topology's
  * topics are never touched.
  */
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { decodeMskEvent, type KafkaBatchResponse, type MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import { subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import { cloudEventType, SERVICE_SPECS, type SubscriptionSpec } from '../../lib/topology';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../local/esm/emulator';
-import { compileFilters, FilterPatternError, subscriptionFilterPatterns } from '../../local/esm/filter';
+import { compileFilters, FilterPatternError } from '../../local/esm/filter';
 import type { FunctionObserver, InvocationOutcome } from '../../local/function-observer';
 import { TEST_BOOTSTRAP } from './broker';
 import {
@@ -346,8 +346,8 @@ describe('the local MSK trigger emulator', () => {
     for (const { event } of recorder.invocations) expect(Object.keys(event.records)).toHaveLength(1);
   });
 
-  it('applies the subscription’s CloudEvent-type filter and commits the records it drops', async () => {
-    // Prepare: the payment subscription takes OrderCreated and OrderCancelled only.
+  it('applies the subscription’s filter: its own types and poison pass, other subscribers’ events are dropped and committed', async () => {
+    // Prepare: the payment subscription handles OrderCreated and OrderCancelled of orders.events.
     const setup = await topics('filter');
     const recorder = recordingHandler();
     await produce(producer, setup.topic, [
@@ -358,30 +358,31 @@ describe('the local MSK trigger emulator', () => {
       { value: null },
       { value: JSON.stringify({ data: { type: cloudEventType('OrderCreated') } }) },
       { value: cloudEvent('OrderCreated', 6) },
+      { value: cloudEvent(cloudEventType('OrderConfirmed'), 7) },
     ]);
 
     // Act
     const emulator = await startEmulator(setup, recorder.handler);
-    await waitFor('all 7 records committed', async () => {
-      return (await committedOffsets(admin, setup.groupId, setup.topic))[0] === 7;
+    await waitFor('all 8 records committed', async () => {
+      return (await committedOffsets(admin, setup.groupId, setup.topic))[0] === 8;
     });
 
-    // Assess
-    expect(recorder.offsets().flat()).toEqual([0, 3]);
-    expect(emulator.stats().recordsFiltered).toBe(5);
+    // Assess: a type of another topic, not JSON, no type and an unknown type reach the function
+    // (which dead-letters them); the tombstone and OrderConfirmed (shipping's) are filtered out.
+    expect(recorder.offsets().flat()).toEqual([0, 1, 2, 3, 5, 6]);
+    expect(emulator.stats().recordsFiltered).toBe(2);
+    const invocations = recorder.invocations.length;
 
     // Act: a fetch with nothing that matches is committed without an invocation.
-    await produce(producer, setup.topic, [
-      { value: cloudEvent(cloudEventType('ShipmentPrepared'), 7) },
-      { value: 'still not json' },
-    ]);
+    await produce(producer, setup.topic, [{ value: cloudEvent(cloudEventType('OrderConfirmed'), 8) }, { value: null }]);
     await waitFor('the 2 dropped records committed', async () => {
-      return (await committedOffsets(admin, setup.groupId, setup.topic))[0] === 9;
+      return (await committedOffsets(admin, setup.groupId, setup.topic))[0] === 10;
     });
     await emulator.idle();
 
     // Assess
-    expect(recorder.invocations).toHaveLength(1);
+    expect(recorder.invocations).toHaveLength(invocations);
+    expect(emulator.stats().recordsFiltered).toBe(4);
   });
 
   it('after a partial batch response, commits up to the failed offset and redelivers from there only', async () => {
@@ -712,13 +713,32 @@ describe('the emulator’s filter criteria (EventBridge patterns on the record v
   const matches = (patterns: Parameters<typeof compileFilters>[0], value: string | Buffer | null) =>
     compileFilters(patterns)(typeof value === 'string' ? Buffer.from(value) : value);
 
-  it('renders the subscription’s filter as the CDK stack does: its CloudEvent types on value.type', () => {
-    // The expression lib/constructs/kafka-subscription.ts hands to the ESM.
-    const cdk = FilterCriteria.filter({ value: { type: FilterRule.or(...SUBSCRIPTION.events.map(cloudEventType)) } });
-    expect(subscriptionFilterPatterns(SUBSCRIPTION)).toEqual([JSON.parse(cdk.pattern as string)]);
+  it('uses the one set of patterns the CDK stack renders: handled types, then what no subscriber of the topic expects', () => {
+    const orders = (['OrderCreated', 'OrderConfirmed', 'OrderCancelled'] as const).map(cloudEventType);
     expect(subscriptionFilterPatterns(SUBSCRIPTION)).toEqual([
       { value: { type: [cloudEventType('OrderCreated'), cloudEventType('OrderCancelled')] } },
+      { value: { type: [{ 'anything-but': orders }] } },
+      { value: { type: [{ exists: false }] } },
+      { value: [{ 'anything-but': [''] }] },
     ]);
+    const accepts = compileFilters(subscriptionFilterPatterns(SUBSCRIPTION));
+    const value = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+    expect(accepts(value({ type: cloudEventType('OrderCreated') }))).toBe(true);
+    expect(accepts(value({ type: cloudEventType('OrderConfirmed') }))).toBe(false);
+    expect(accepts(value({ type: cloudEventType('PaymentCompleted') }))).toBe(true);
+    expect(accepts(value({ type: 'x.Unknown' }))).toBe(true);
+    expect(accepts(value({ type: 42 }))).toBe(true);
+    expect(accepts(value({ id: 'no type' }))).toBe(true);
+    expect(accepts(value('<xml/>'))).toBe(true);
+    expect(accepts(Buffer.from([0xff, 0xfe, 0x7b]))).toBe(false);
+    expect(accepts(null)).toBe(false);
+  });
+
+  it('applies value matchers to leaves only: a JSON object never matches a plain-string pattern', () => {
+    expect(matches([{ value: [{ 'anything-but': [''] }] }], '{"type":"a"}')).toBe(false);
+    expect(matches([{ value: [{ 'anything-but': [''] }] }], 'plain')).toBe(true);
+    expect(matches([{ value: { type: [{ exists: false }] } }], '{"type":{"nested":1}}')).toBe(true);
+    expect(matches([{ value: { type: [{ exists: true }] } }], '{"type":{"nested":1}}')).toBe(false);
   });
 
   it('matches exact values on a nested key, and nothing that is not JSON, not UTF-8 or a tombstone', () => {

@@ -4,7 +4,7 @@
  * publish it: a producer bug surfaces as an exception here, never as a bad record in a topic.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { cloudEventType, EVENTS, type EventName, latestVersion } from '../../../lib/topology';
+import { cloudEventType, EVENTS, type EventName, latestVersion, MAX_EVENT_BYTES } from '../../../lib/topology';
 import type { EventData } from './types.generated';
 import { type CloudEvent, dataSchemaUri, validateCloudEvent } from './validation';
 
@@ -44,6 +44,10 @@ export function createEvent<N extends EventName>(
   };
   const result = validateCloudEvent(event);
   if (!result.ok) throw new InvalidEventError(`refusing to publish an invalid ${name}: ${result.reason}`);
+  const size = Buffer.byteLength(JSON.stringify(event));
+  if (size > MAX_EVENT_BYTES) {
+    throw new InvalidEventError(`refusing to publish a ${name} of ${size} bytes: the maximum is ${MAX_EVENT_BYTES}`);
+  }
   return event;
 }
 

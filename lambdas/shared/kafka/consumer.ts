@@ -4,13 +4,13 @@
  * and answer with Kafka partial batch failures so the ESM retries, bisects and dead-letters only
  * the records that failed.
  *
- * Two kinds of failure: a record that can never succeed (not JSON, fails its schema, a type the
- * service does not handle) is written to the service's dead-letter topic at once with its reason,
+ * Two kinds of failure: a record that can never succeed (over MAX_EVENT_BYTES, not JSON, fails
+ * its schema, an event on a topic it does not belong to, a type the service does not handle) is written to the service's dead-letter topic at once with its reason,
  * and its partition moves on; an error while handling a valid event is reported as a batch item
  * failure, so Lambda retries it as configured and then dead-letters it itself.
  */
 import type { Context } from 'aws-lambda';
-import type { EventName } from '../../../lib/topology';
+import { domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
 import type { ReceivedEventData } from '../events/types.generated';
 import { type CloudEvent, validateCloudEvent } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
@@ -149,6 +149,12 @@ type CheckedRecord =
 
 function checkRecord(record: DecodedRecord, handlers: EventHandlers): CheckedRecord {
   if (record.value === null) return { ok: false, reason: 'record has no value' };
+  if (record.value.length > MAX_EVENT_BYTES) {
+    return {
+      ok: false,
+      reason: `oversize: the value is ${record.value.length} bytes, over the pipeline's maximum event size of ${MAX_EVENT_BYTES}`,
+    };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(record.value.toString('utf8'));
@@ -157,6 +163,8 @@ function checkRecord(record: DecodedRecord, handlers: EventHandlers): CheckedRec
   }
   const result = validateCloudEvent(parsed);
   if (!result.ok) return { ok: false, reason: result.reason };
+  const home = domainTopic(EVENTS[result.name].domain);
+  if (record.topic !== home) return { ok: false, reason: `${result.name} belongs on ${home}, not ${record.topic}` };
   const handler = handlers[result.name] as ((event: CloudEvent, record: DecodedRecord) => Promise<void>) | undefined;
   if (!handler) return { ok: false, reason: `this service does not handle ${result.name}` };
   return { ok: true, cloudEvent: result.event, handler };

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENV } from '../../lib/runtime-contract';
 import { helpText, LOCAL_ENV_VARS } from '../../local/help';
 
 const ROOT = join(__dirname, '..', '..');
@@ -16,10 +17,15 @@ function runtimeSources(): string[] {
   return [join(ROOT, 'bin', 'local.ts'), ...local];
 }
 
-/** Environment variables read by name: `env.NAME`, `process.env.NAME`, `env['NAME']`, or a typed `port('NAME', ...)`. */
+/**
+ * Environment variables read by name: `env.NAME`, `process.env.NAME`, `env['NAME']`, a typed
+ * `port('NAME', ...)`, or a default kept when the user set one: `env[ENV.key] ??= ...`.
+ */
 function envReads(source: string): string[] {
   const patterns = [/\benv\.([A-Z][A-Z0-9_]*)/g, /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g, /\bport\('([A-Z][A-Z0-9_]*)'/g];
-  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[1] as string));
+  const byName = patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[1] as string));
+  const byContract = [...source.matchAll(/\benv\[ENV\.(\w+)\]\s*\?\?=/g)].map((m) => ENV[m[1] as keyof typeof ENV]);
+  return [...byName, ...byContract];
 }
 
 const documented = Object.keys(LOCAL_ENV_VARS);

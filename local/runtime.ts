@@ -32,6 +32,11 @@ export interface LocalRuntimeOptions {
   readonly dynamoPort: number;
   /** Powertools JSON logs from the handlers, instead of one readable line per event. */
   readonly jsonLogs?: boolean;
+  /**
+   * Every subscription's batching window, in place of the topology's (the benchmark runs the whole
+   * pipeline at window 0, as provisioned-mode low-latency ESMs do); the AWS configuration is untouched.
+   */
+  readonly batchingWindowSeconds?: number;
   readonly log: (line: string) => void;
 }
 
@@ -122,6 +127,9 @@ export class LocalRuntime {
           functionName: `local-${service}`,
           timeoutSeconds: spec.timeoutSeconds,
           log: (line, fields) => this.eventLine(service, line, fields),
+          ...(this.options.batchingWindowSeconds === undefined
+            ? {}
+            : { overrides: { batchingWindowSeconds: this.options.batchingWindowSeconds } }),
         });
         await emulator.start();
         this.emulators.push(emulator);

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTION_BUNDLE } from '../lib/bundling';
@@ -29,13 +29,22 @@ export interface BuiltBundle {
   readonly byPackage: readonly { readonly pkg: string; readonly bytes: number }[];
 }
 
-/** Bundles one entry with the deployed settings, into `<outDir>/<name>/index.mjs` as CDK names it. */
-export async function buildBundle(name: string, entry: string, outDir: string): Promise<BuiltBundle> {
+/**
+ * Bundles one entry (relative to the repository, or absolute) with the deployed settings, into
+ * `<outDir>/<name>/index.mjs` as CDK names it. `external` replaces the deployed externals, to
+ * measure an alternative (the SDK taken from the runtime).
+ */
+export async function buildBundle(
+  name: string,
+  entry: string,
+  outDir: string,
+  external: readonly string[] = FUNCTION_BUNDLE.externalModules,
+): Promise<BuiltBundle> {
   const dir = join(outDir, name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'index.mjs');
   const result = await build({
-    entryPoints: [join(REPO_ROOT, entry)],
+    entryPoints: [isAbsolute(entry) ? entry : join(REPO_ROOT, entry)],
     outfile: file,
     bundle: true,
     format: FUNCTION_BUNDLE.format,
@@ -45,7 +54,7 @@ export async function buildBundle(name: string, entry: string, outDir: string): 
     minify: FUNCTION_BUNDLE.minify,
     sourcemap: FUNCTION_BUNDLE.sourceMap,
     sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-    external: [...FUNCTION_BUNDLE.externalModules],
+    external: [...external],
     banner: { js: FUNCTION_BUNDLE.banner },
     metafile: true,
     logLevel: 'silent',
@@ -99,10 +108,20 @@ const IMPORT_TIMER = `const t=performance.now();await import(process.argv[1]);pr
 
 /** Milliseconds to import (load, parse, evaluate) a bundle in a fresh Node process. */
 export function initTimeMs(file: string): number {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER, pathToFileURL(file).href], {
-    env: lambdaLikeEnv(),
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--disable-warning=NodeVersionSupportWarning',
+      '--input-type=module',
+      '-e',
+      IMPORT_TIMER,
+      pathToFileURL(file).href,
+    ],
+    {
+      env: lambdaLikeEnv(),
+      encoding: 'utf8',
+    },
+  );
   return Number(out);
 }
 
@@ -110,7 +129,7 @@ export function initTimeMs(file: string): number {
 export function initTimes(files: readonly string[], rounds: number): Stats[] {
   const samples = files.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
-    files.forEach((file, i) => samples[i]?.push(initTimeMs(file)));
+    for (const [i, file] of files.entries()) samples[i]?.push(initTimeMs(file));
   }
   return samples.map((s) => stats(s));
 }

@@ -12,7 +12,7 @@ import type { CloudEvent } from '../lambdas/shared/events/validation';
 import { percentile, type Stats, stats } from './stats';
 
 /** Products seeded with stock no run can exhaust, so every order ships. */
-export const BENCH_SKUS = Array.from({ length: 50 }, (_, i) => `BENCH-${String(i + 1).padStart(3, '0')}`);
+export const BENCH_SKUS = Array.from({ length: 50 }, (_, i) => `SKU-BENCH-${String(i + 1).padStart(3, '0')}`);
 export const BENCH_PRICE_CENTS = 1_250;
 
 export function orderCreated(index: number): CloudEvent {

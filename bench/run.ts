@@ -123,7 +123,7 @@ async function measureEndToEnd(): Promise<Results['endToEnd']> {
   execFileSync('rm', ['-rf', join(dir, 'kafka', 'data')]);
   await broker.start();
   try {
-    const kafka = new Kafka({ clientId: 'bench-raw', brokers: [broker.bootstrapServers], logLevel: logLevel.ERROR });
+    const kafka = new Kafka({ clientId: 'bench-raw', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
     const load = {
       warmupOrders: PLAN.warmup,
       throughputOrders: PLAN.throughputOrders,

@@ -222,10 +222,12 @@ export function renderMarkdown(r: Results): string {
     'external, loaded from node_modules as the runtime would load its copy):',
     '',
   );
-  table(
-    ['function', 'bundle', 'init'],
-    r.bundles.sdkFromRuntime.map((f) => [f.name, kib(f.bytes), spread(f.initMs, ms)]),
-  );
+  if (r.bundles.sdkFromRuntime.length === 0) lines.push('Not measured in quick mode.', '');
+  else
+    table(
+      ['function', 'bundle', 'init'],
+      r.bundles.sdkFromRuntime.map((f) => [f.name, kib(f.bytes), spread(f.initMs, ms)]),
+    );
 
   lines.push('## 4. Build and test times', '');
   const rows: string[][] = [];

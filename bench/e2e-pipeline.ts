@@ -24,7 +24,9 @@ import {
   type LatencyResult,
   latencySummary,
   measureThroughput,
+  ORDER_SENDERS,
   offerAtRate,
+  roundRobin,
   type ThroughputResult,
 } from './order-load';
 
@@ -67,7 +69,11 @@ export async function runPipeline(options: E2eOptions): Promise<PipelineResult> 
   const dynamo = new DynamoDBClient({ endpoint: process.env[ENV.dynamodbEndpoint] as string });
   const documents = DynamoDBDocumentClient.from(dynamo);
   const kafka = new Kafka({ clientId: 'bench', brokers: kafkaSettings().brokers, logLevel: logLevel.ERROR });
-  const producer = new KafkaProducer(createKafka('bench-orders', kafkaSettings()));
+  const producers = Array.from(
+    { length: ORDER_SENDERS },
+    (_, i) => new KafkaProducer(createKafka(`bench-order-api-${i}`, kafkaSettings())),
+  );
+  const producer = roundRobin(producers);
   const observer = new CompletionObserver(kafka, domainTopic('notifications'), isShippedNotification);
   try {
     await seedCatalogue(
@@ -101,7 +107,7 @@ export async function runPipeline(options: E2eOptions): Promise<PipelineResult> 
     return { throughput, latency };
   } finally {
     await observer.stop();
-    await producer.disconnect();
+    for (const p of producers) await p.disconnect();
     dynamo.destroy();
     await runtime.stop();
   }

@@ -25,8 +25,10 @@ import {
   type LatencyResult,
   latencySummary,
   measureThroughput,
+  ORDER_SENDERS,
   type OrderSink,
   offerAtRate,
+  roundRobin,
   type ThroughputResult,
 } from './order-load';
 
@@ -121,27 +123,41 @@ export async function runRaw(options: RawOptions): Promise<RawResult> {
   });
   await admin.disconnect();
 
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  // One producer per function, as each Lambda function has its own, and per order sender.
+  const producers = new Map<string, Producer>();
+  const producerFor = async (name: string) => {
+    let producer = producers.get(name);
+    if (!producer) {
+      producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      producers.set(name, producer);
+    }
+    return producer;
+  };
   const services = new RawServices();
   const consumers: Consumer[] = [];
   const observer = new CompletionObserver(kafka, rawTopic('notifications'), (value) => {
     const event = JSON.parse(value.toString('utf8')) as { data?: { template?: string; orderId?: string } };
     return event.data?.template === 'order_shipped' ? event.data.orderId : undefined;
   });
-  const sink: OrderSink = {
-    publish: async (events) => {
-      await producer.send({ topic: rawTopic('orders'), acks: -1, messages: events.map(toKafkaMessage) });
-    },
-  };
+  const senders: OrderSink[] = [];
+  for (let i = 0; i < ORDER_SENDERS; i++) {
+    const producer = await producerFor(`order-api-${i}`);
+    senders.push({
+      publish: async (events) => {
+        await producer.send({ topic: rawTopic('orders'), acks: -1, messages: events.map(toKafkaMessage) });
+      },
+    });
+  }
+  const sink = roundRobin(senders);
   try {
     for (const service of CONSUMER_SERVICES) {
       for (const { domain } of SERVICE_SPECS[service].subscriptions) {
-        consumers.push(await startConsumer(kafka, producer, services, service, domain));
+        consumers.push(await startConsumer(kafka, await producerFor(service), services, service, domain));
       }
     }
     await observer.start();
@@ -163,7 +179,7 @@ export async function runRaw(options: RawOptions): Promise<RawResult> {
   } finally {
     await observer.stop();
     for (const consumer of consumers) await consumer.disconnect();
-    await producer.disconnect();
+    for (const producer of producers.values()) await producer.disconnect();
   }
 }
 

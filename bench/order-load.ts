@@ -44,6 +44,24 @@ export interface OrderSink {
   publish(events: readonly CloudEvent[]): Promise<void>;
 }
 
+/**
+ * How many order-api execution environments publish at once. On AWS each has its own producer
+ * and sends one request's events at a time; one producer alone (one request in flight) could not
+ * offer 100 orders/s on a busy machine, and the sender would become what is measured.
+ */
+export const ORDER_SENDERS = 4;
+
+/** Spreads publishes over several sinks in turn, as API Gateway spreads requests over environments. */
+export function roundRobin(sinks: readonly OrderSink[]): OrderSink {
+  let next = 0;
+  return {
+    publish: (events) => {
+      const sink = sinks[next++ % sinks.length] as OrderSink;
+      return sink.publish(events);
+    },
+  };
+}
+
 /** Watches a topic for the message that ends an order's journey; `done(value)` names the order it ends, if any. */
 export class CompletionObserver {
   private readonly completed = new Map<string, number>();

@@ -105,7 +105,7 @@ export interface RawOptions {
   readonly log: (line: string) => void;
 }
 
-const COMPLETION_TIMEOUT_MS = 180_000;
+const COMPLETION_TIMEOUT_MS = 600_000;
 
 export async function runRaw(options: RawOptions): Promise<RawResult> {
   const { kafka } = options;

@@ -33,8 +33,8 @@ const PLAN = quick
       perRecordRounds: 15,
       batchesPerRound: 200,
       warmup: 100,
-      throughputOrders: 2_000,
-      latencySeconds: 30,
+      throughputOrders: 1_000,
+      latencySeconds: 10,
     };
 const LATENCY_RATE = 100;
 

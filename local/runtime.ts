@@ -50,6 +50,11 @@ export interface LocalRuntimeOptions {
   readonly jsonLogs?: boolean;
   /** ANSI colours by service on the event lines (never on JSON lines). */
   readonly colour?: boolean;
+  /**
+   * Every subscription's batching window, in place of the topology's (the benchmark runs the whole
+   * pipeline at window 0, as provisioned-mode low-latency ESMs do); the AWS configuration is untouched.
+   */
+  readonly batchingWindowSeconds?: number;
   readonly log: (line: string) => void;
   /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
   readonly faults?: FaultInjection;
@@ -207,6 +212,9 @@ export class LocalRuntime {
           functionName: `local-${service}`,
           timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
           observer: this.metrics?.observer(service),
+          ...(this.options.batchingWindowSeconds === undefined
+            ? {}
+            : { overrides: { batchingWindowSeconds: this.options.batchingWindowSeconds } }),
           log: (line, fields) => this.eventLine(service, line, fields),
         });
         await emulator.start();

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { FUNCTION_BUNDLE } from '../bundling';
 import type { PipelineConfig } from '../config';
 import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../runtime-contract';
 import type { TableName } from '../topology';
@@ -72,15 +73,14 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [],
-        // kafkajs and a few SDK internals are CommonJS and call require(): give ESM one.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        format: FUNCTION_BUNDLE.format as nodejs.OutputFormat,
+        target: FUNCTION_BUNDLE.target,
+        mainFields: [...FUNCTION_BUNDLE.mainFields],
+        minify: FUNCTION_BUNDLE.minify,
+        sourceMap: FUNCTION_BUNDLE.sourceMap,
+        sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+        externalModules: [...FUNCTION_BUNDLE.externalModules],
+        banner: FUNCTION_BUNDLE.banner,
       },
     });
     this.cluster = props.cluster;

@@ -1,0 +1,135 @@
+/**
+ * Builds every function the way CDK deploys it (lib/bundling.ts) and measures what a cold start
+ * depends on: the minified bundle's size, what fills it (esbuild's metafile, by package), and the
+ * module initialisation time in a fresh Node process against an empty bundle built the same way.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { FUNCTION_BUNDLE } from '../lib/bundling';
+import { ENV, tableEnvVar } from '../lib/runtime-contract';
+import { SERVICE_SPECS, SERVICES, TABLES } from '../lib/topology';
+import { type Stats, stats } from './stats';
+
+export const REPO_ROOT = join(__dirname, '..');
+
+/** Every function the stacks deploy: the services, and the topic admin of MSK Serverless profiles. */
+export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry: string }[] = [
+  ...SERVICES.map((s) => ({ name: s, entry: SERVICE_SPECS[s].entry })),
+  { name: 'topic-admin', entry: 'lambdas/topic-admin/handler.ts' },
+];
+
+export interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  /** Bytes of minified output per npm package (or "(project)" for our own code), largest first. */
+  readonly byPackage: readonly { readonly pkg: string; readonly bytes: number }[];
+}
+
+/**
+ * Bundles one entry (relative to the repository, or absolute) with the deployed settings, into
+ * `<outDir>/<name>/index.mjs` as CDK names it. `external` replaces the deployed externals, to
+ * measure an alternative (the SDK taken from the runtime).
+ */
+export async function buildBundle(
+  name: string,
+  entry: string,
+  outDir: string,
+  external: readonly string[] = FUNCTION_BUNDLE.externalModules,
+): Promise<BuiltBundle> {
+  const dir = join(outDir, name);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.mjs');
+  const result = await build({
+    entryPoints: [isAbsolute(entry) ? entry : join(REPO_ROOT, entry)],
+    outfile: file,
+    bundle: true,
+    format: FUNCTION_BUNDLE.format,
+    platform: FUNCTION_BUNDLE.platform,
+    target: FUNCTION_BUNDLE.target,
+    mainFields: [...FUNCTION_BUNDLE.mainFields],
+    minify: FUNCTION_BUNDLE.minify,
+    sourcemap: FUNCTION_BUNDLE.sourceMap,
+    sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+    external: [...external],
+    banner: { js: FUNCTION_BUNDLE.banner },
+    metafile: true,
+    logLevel: 'silent',
+  });
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  return { name, file, bytes: statSync(file).size, byPackage: bytesByPackage(result.metafile) };
+}
+
+export function bytesByPackage(metafile: Metafile): { pkg: string; bytes: number }[] {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = packageOf(input);
+      totals.set(pkg, (totals.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...totals]
+    .map(([pkg, bytes]) => ({ pkg, bytes }))
+    .filter((p) => p.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+function packageOf(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) {
+    const generated = /lambdas\/shared\/events\/validators[^/]*\.ts$/.test(input);
+    return generated ? '(project: generated validators)' : '(project)';
+  }
+  const parts = input.slice(at + 'node_modules/'.length).split('/');
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
+}
+
+/** The environment the stacks give every function, so module initialisation runs as on AWS. */
+function lambdaLikeEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    [ENV.kafkaBootstrapServers]: 'b-1.bench.kafka.eu-west-1.amazonaws.com:9098',
+    [ENV.kafkaAuth]: 'iam',
+    [ENV.awsRegion]: 'eu-west-1',
+    [ENV.powertoolsServiceName]: 'bench',
+    [ENV.notificationTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:bench',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  };
+  for (const table of TABLES) env[tableEnvVar(table)] = `bench-${table}`;
+  return env;
+}
+
+const IMPORT_TIMER = `const t=performance.now();await import(process.argv[1]);process.stdout.write(String(performance.now()-t));`;
+
+/** Milliseconds to import (load, parse, evaluate) a bundle in a fresh Node process. */
+export function initTimeMs(file: string): number {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--disable-warning=NodeVersionSupportWarning',
+      '--input-type=module',
+      '-e',
+      IMPORT_TIMER,
+      pathToFileURL(file).href,
+    ],
+    {
+      env: lambdaLikeEnv(),
+      encoding: 'utf8',
+    },
+  );
+  return Number(out);
+}
+
+/** Init times of several bundles, interleaved round by round so machine noise hits all alike. */
+export function initTimes(files: readonly string[], rounds: number): Stats[] {
+  const samples = files.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, file] of files.entries()) samples[i]?.push(initTimeMs(file));
+  }
+  return samples.map((s) => stats(s));
+}

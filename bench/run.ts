@@ -1,0 +1,234 @@
+/**
+ * `npm run bench [-- --quick]`: measures the pipeline against its goals and writes
+ * bench/results.json and bench/BENCHMARKS.md (rendered from the JSON). Every ratio is taken in the
+ * same run, so a busy machine slows both sides of it alike. --quick runs fewer orders and rounds,
+ * skips the slow cdk synth and full test suite (reusing the last full run's figures, labelled so).
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaBroker } from '../local/kafka-broker';
+import { buildBundle, FUNCTION_ENTRIES, initTimes, REPO_ROOT } from './bundles';
+import { runPipeline } from './e2e-pipeline';
+import { runRaw } from './e2e-raw';
+import { measurePerRecord } from './per-record';
+import { type Results, renderMarkdown } from './report';
+import { stats } from './stats';
+
+const quick = process.argv.includes('--quick');
+const BENCH_DIR = join(REPO_ROOT, 'bench');
+const OUT = join(BENCH_DIR, '.out');
+const RESULTS = join(BENCH_DIR, 'results.json');
+/** The benchmark's own ports (broker and its controller); nothing else on the machine uses them. */
+const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 41200);
+const TEST_KAFKA_PORT = Number(process.env.BENCH_TEST_KAFKA_PORT ?? 41210);
+
+const PLAN = quick
+  ? { initRounds: 3, perRecordRounds: 5, batchesPerRound: 50, warmup: 20, throughputOrders: 100, latencySeconds: 2 }
+  : {
+      initRounds: 9,
+      perRecordRounds: 15,
+      batchesPerRound: 200,
+      warmup: 100,
+      throughputOrders: 1_000,
+      latencySeconds: 10,
+    };
+const LATENCY_RATE = 100;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+function machine(): Results['meta']['machine'] {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    freeMemoryGiBAtStart: Math.round(freemem() / 2 ** 30),
+    loadAverageAtStart: execSync('cat /proc/loadavg').toString().split(' ').slice(0, 3).join(' '),
+    node: process.version,
+    os: `${process.platform} ${process.arch}`,
+  };
+}
+
+function previous(): Results | undefined {
+  if (!existsSync(RESULTS)) return undefined;
+  return JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
+}
+
+async function measureBundles(): Promise<Results['bundles']> {
+  log('bundles: building every function as CDK does (lib/bundling.ts)...');
+  const probes = join(OUT, 'probes');
+  mkdirSync(probes, { recursive: true });
+  const empty = join(probes, 'empty.ts');
+  writeFileSync(empty, 'export const handler = async () => ({});\n');
+  // Headroom for observability: a Kafka service with Powertools Tracer (aws-xray-sdk-core) and Metrics.
+  const observed = join(probes, 'payment-with-tracer-metrics.ts');
+  writeFileSync(
+    observed,
+    [
+      "import { Metrics } from '@aws-lambda-powertools/metrics';",
+      "import { Tracer } from '@aws-lambda-powertools/tracer';",
+      `export { handler } from '${join(REPO_ROOT, 'lambdas/payment/handler')}';`,
+      "export const tracer = new Tracer({ serviceName: 'payment' });",
+      "export const metrics = new Metrics({ namespace: 'bench', serviceName: 'payment' });",
+      '',
+    ].join('\n'),
+  );
+  const built = [];
+  for (const f of FUNCTION_ENTRIES) built.push(await buildBundle(f.name, f.entry, join(OUT, 'deployed')));
+  const emptyBundle = await buildBundle('empty', empty, join(OUT, 'deployed'));
+  const observedBundle = await buildBundle('payment+tracer+metrics', observed, join(OUT, 'deployed'));
+  const sdkExternal = [];
+  // The alternative is context for a decision, not a goal: only the full run measures it.
+  for (const f of quick ? [] : FUNCTION_ENTRIES) {
+    sdkExternal.push(await buildBundle(f.name, f.entry, join(OUT, 'sdk-external'), ['@aws-sdk/*', '@smithy/*']));
+  }
+  log(`bundles: module initialisation, ${PLAN.initRounds} fresh processes per bundle...`);
+  const all = [emptyBundle, ...built, observedBundle, ...sdkExternal];
+  const times = initTimes(
+    all.map((b) => b.file),
+    PLAN.initRounds,
+  );
+  const timeOf = (i: number) => times[i] as ReturnType<typeof stats>;
+  const emptyInit = timeOf(0);
+  return {
+    empty: { bytes: emptyBundle.bytes, initMs: emptyInit },
+    functions: built.map((b, i) => ({
+      name: b.name,
+      bytes: b.bytes,
+      initMs: timeOf(i + 1),
+      initVsEmpty: timeOf(i + 1).median / emptyInit.median,
+      packages: b.byPackage.slice(0, 10),
+    })),
+    withTracerAndMetrics: {
+      name: 'payment + Powertools Tracer and Metrics (probe)',
+      bytes: observedBundle.bytes,
+      addedBytes: observedBundle.bytes - (built.find((b) => b.name === 'payment')?.bytes ?? 0),
+      initMs: timeOf(built.length + 1),
+      packages: observedBundle.byPackage.slice(0, 10),
+    },
+    sdkFromRuntime: sdkExternal.map((b, i) => ({
+      name: b.name,
+      bytes: b.bytes,
+      initMs: timeOf(built.length + 2 + i),
+    })),
+  };
+}
+
+async function measureEndToEnd(): Promise<Results['endToEnd']> {
+  const dir = join(OUT, 'local');
+  const broker = new KafkaBroker({ dir: join(dir, 'kafka'), port: KAFKA_PORT, controllerPort: KAFKA_PORT + 1, log });
+  // A fresh log dir each run: no topic or group left over from an earlier run.
+  execFileSync('rm', ['-rf', join(dir, 'kafka', 'data')]);
+  await broker.start();
+  try {
+    const kafka = new Kafka({ clientId: 'bench-raw', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
+    const load = {
+      warmupOrders: PLAN.warmup,
+      throughputOrders: PLAN.throughputOrders,
+      latencyRate: LATENCY_RATE,
+      latencySeconds: PLAN.latencySeconds,
+      log,
+    };
+    const raw = await runRaw({ kafka, ...load });
+    const pipeline = await runPipeline({
+      dir: join(dir, 'pipeline'),
+      bootstrapServers: broker.bootstrapServers,
+      ...load,
+    });
+    return {
+      hops: 'OrderCreated → payment, inventory → order (OrderConfirmed) → shipping → order (SHIPPED), notification (NotificationSent)',
+      pipeline,
+      raw,
+      throughputVsRaw: pipeline.throughput.ordersPerSecond / raw.throughput.ordersPerSecond,
+    };
+  } finally {
+    await broker.stop();
+  }
+}
+
+function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const start = performance.now();
+  execFileSync(command, args, { cwd: REPO_ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
+  return performance.now() - start;
+}
+
+function measureSynth(): Results['synth'] {
+  if (quick) {
+    const last = previous()?.synth;
+    return last ? { ...last, reused: true } : { skipped: 'quick mode and no earlier full run to reuse' };
+  }
+  log('synth: cdk synth of every profile, 3 times...');
+  const runs = [0, 1, 2].map(() =>
+    timeCommand('npx', [
+      'cdk',
+      'synth',
+      '--quiet',
+      '-c',
+      'profile=dev,prod,dev-serverless',
+      '-o',
+      join(OUT, 'cdk.out'),
+    ]),
+  );
+  return {
+    command: 'cdk synth --quiet -c profile=dev,prod,dev-serverless',
+    ms: stats(runs),
+    measuredAt: new Date().toISOString(),
+    reused: false,
+  };
+}
+
+function measureTests(): Results['tests'] {
+  const env = { TEST_KAFKA_PORT: String(TEST_KAFKA_PORT) };
+  if (quick) {
+    log('tests: unit project only (quick mode)...');
+    const ms = timeCommand('npx', ['jest', 'test/unit'], env);
+    const last = previous()?.tests?.full;
+    return { unitOnly: { command: 'jest test/unit', ms }, ...(last ? { full: { ...last, reused: true } } : {}) };
+  }
+  log('tests: the whole suite once (npx jest)...');
+  const ms = timeCommand('npx', ['jest'], env);
+  return { full: { command: 'jest (every project)', ms, measuredAt: new Date().toISOString(), reused: false } };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const meta: Results['meta'] = {
+    date: new Date().toISOString(),
+    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    quick,
+    plan: { ...PLAN, latencyRate: LATENCY_RATE },
+    machine: machine(),
+    durationS: 0,
+  };
+  if (quick)
+    log(
+      'Quick mode: fewer orders and rounds, no SDK-from-runtime variant; cdk synth and the full test suite are reused from the last full run.',
+    );
+  const bundles = await measureBundles();
+  log('per-record: consumeBatch over a 100-record MSK event vs a bare JSON.parse loop...');
+  const perRecord = await measurePerRecord(PLAN.perRecordRounds, PLAN.batchesPerRound);
+  // The local outbox prints a line per notification; the bench's own lines go to stdout directly.
+  console.log = () => undefined;
+  const endToEnd = await measureEndToEnd();
+  const synth = measureSynth();
+  const tests = measureTests();
+  const results: Results = {
+    meta: { ...meta, durationS: (performance.now() - started) / 1000 },
+    bundles,
+    perRecord,
+    endToEnd,
+    synth,
+    tests,
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(BENCH_DIR, 'BENCHMARKS.md'), renderMarkdown(results));
+  log(`Wrote bench/results.json and bench/BENCHMARKS.md in ${results.meta.durationS.toFixed(0)} s.`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+import { bytesByPackage } from '../../bench/bundles';
+import { goalChecks, type Results, renderMarkdown } from '../../bench/report';
+import { percentile, stats } from '../../bench/stats';
+
+const s = (median: number) => stats([median, median, median]);
+
+function results(overrides: {
+  throughputVsRaw?: number;
+  p99?: number;
+  bytes?: number;
+  initVsEmpty?: number;
+  ratio?: number;
+}): Results {
+  const latency = {
+    offeredPerSecond: 100,
+    sentPerSecond: 100,
+    orders: 100,
+    latencyMs: { ...s(50), p95: 80, p99: overrides.p99 ?? 100 },
+  };
+  const throughput = { orders: 100, elapsedMs: 1_000, ordersPerSecond: 100 };
+  return {
+    meta: {
+      date: '2026-11-28T00:00:00.000Z',
+      command: 'npm run bench',
+      quick: false,
+      plan: { throughputOrders: 100 },
+      machine: {
+        cpu: 'cpu',
+        cores: 2,
+        memoryGiB: 24,
+        freeMemoryGiBAtStart: 20,
+        loadAverageAtStart: '0 0 0',
+        node: 'v22',
+        os: 'linux x64',
+      },
+      durationS: 60,
+    },
+    bundles: {
+      empty: { bytes: 100, initMs: s(10) },
+      functions: [
+        {
+          name: 'payment',
+          bytes: overrides.bytes ?? 300 * 1024,
+          initMs: s(15),
+          initVsEmpty: overrides.initVsEmpty ?? 1.5,
+          packages: [],
+        },
+      ],
+      withTracerAndMetrics: { name: 'probe', bytes: 1, addedBytes: 1, initMs: s(1), packages: [] },
+      sdkFromRuntime: [],
+    },
+    perRecord: {
+      records: 100,
+      batchesPerRound: 1,
+      rounds: 3,
+      pipelineUs: s(3),
+      bareParseUs: s(1),
+      ratio: s(overrides.ratio ?? 3),
+    },
+    endToEnd: {
+      hops: 'a → b',
+      pipeline: { throughput, latency },
+      raw: { throughput, latency },
+      throughputVsRaw: overrides.throughputVsRaw ?? 0.8,
+    },
+    synth: { skipped: 'quick' },
+    tests: {},
+  };
+}
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile(sorted, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('summarises with median and quartiles whatever the input order', () => {
+    expect(stats([5, 1, 4, 2, 3])).toEqual({ n: 5, median: 3, p25: 2, p75: 4, min: 1, max: 5 });
+  });
+});
+
+describe('bench goals', () => {
+  it('passes every goal when every figure is inside it', () => {
+    expect(goalChecks(results({})).every((g) => g.pass)).toBe(true);
+  });
+
+  it.each([
+    ['Pipeline throughput', { throughputVsRaw: 0.49 }],
+    ['Order-to-SHIPPED p99', { p99: 250 }],
+    ['Bundle size', { bytes: 400 * 1024 }],
+    ['Init vs empty', { initVsEmpty: 2 }],
+    ['Per-record cost', { ratio: 5 }],
+  ])('fails "%s" at its limit', (figure, overrides) => {
+    const failed = goalChecks(results(overrides)).filter((g) => !g.pass);
+    expect(failed.map((g) => g.figure.slice(0, figure.length))).toEqual([figure]);
+  });
+
+  it('renders every goal with its verdict, and the machine and command', () => {
+    const markdown = renderMarkdown(results({ p99: 300 }));
+    expect(markdown).toContain('`npm run bench`');
+    expect(markdown).toContain('cpu, 2 cores, 24 GiB');
+    expect(markdown).toMatch(/Order-to-SHIPPED p99 .*\| 300 ms \| < 250 ms \| \*\*FAIL\*\* \|/);
+  });
+});
+
+describe('bundle composition', () => {
+  it('attributes output bytes to packages, scoped ones by scope and name', () => {
+    const packages = bytesByPackage({
+      inputs: {},
+      outputs: {
+        'index.mjs': {
+          bytes: 0,
+          imports: [],
+          exports: [],
+          entryPoint: 'lambdas/payment/handler.ts',
+          inputs: {
+            'node_modules/kafkajs/src/index.js': { bytesInOutput: 10 },
+            'node_modules/kafkajs/src/producer.js': { bytesInOutput: 5 },
+            'node_modules/@smithy/core/dist/index.js': { bytesInOutput: 7 },
+            'lambdas/shared/events/validators.generated.ts': { bytesInOutput: 3 },
+            'lambdas/payment/core.ts': { bytesInOutput: 2 },
+            'node_modules/tslib/tslib.js': { bytesInOutput: 0 },
+          },
+        },
+      },
+    });
+    expect(packages).toEqual([
+      { pkg: 'kafkajs', bytes: 15 },
+      { pkg: '@smithy/core', bytes: 7 },
+      { pkg: '(project: generated validators)', bytes: 3 },
+      { pkg: '(project)', bytes: 2 },
+    ]);
+  });
+});

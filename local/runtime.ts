@@ -3,6 +3,7 @@
  * subscription and the API Gateway emulator, all running the same handler modules, topology and
  * configuration as AWS. Everything it writes lives under one folder (`.local/` by default).
  */
+import './tracing-off';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +12,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { Kafka, logLevel } from 'kafkajs';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
 import { ensureTables } from '../lambdas/shared/db/tables';
-import { sharedProducer } from '../lambdas/shared/kafka/kafka-handler';
+import { disconnectSharedProducers } from '../lambdas/shared/kafka/kafka-handler';
 import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
@@ -238,8 +239,8 @@ export class LocalRuntime {
       await this.stopTriggers();
       await this.tap?.stop();
       await this.offsets?.stop();
-      // The handler modules share one producer per process, as one execution environment would.
-      await sharedProducer('local-runtime').disconnect();
+      // Each handler module keeps its function's producer, as its execution environment would.
+      await disconnectSharedProducers();
       await this.dynamo?.stop();
       await this.broker?.stop();
     })();

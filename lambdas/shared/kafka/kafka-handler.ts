@@ -17,12 +17,28 @@ import { instrumentedConsumer, type ServiceRuntime } from './instrumented-consum
 import type { KafkaBatchResponse } from './msk-event';
 import { KafkaProducer } from './publisher';
 
-let producer: KafkaProducer | undefined;
+const producers = new Map<string, KafkaProducer>();
 
-/** The execution environment's producer, shared by the service's publisher and its dead letters. */
+/**
+ * The execution environment's producer, shared by the service's publisher and its dead letters.
+ * On AWS a process hosts one function, so there is one; the local runtime hosts every function in
+ * one process and gives each its own, as Lambda would, so no service queues behind another's sends.
+ */
 export function sharedProducer(clientId: string): KafkaProducer {
-  producer ??= new KafkaProducer(createKafka(clientId, kafkaSettings()));
+  let producer = producers.get(clientId);
+  if (!producer) {
+    producer = new KafkaProducer(createKafka(clientId, kafkaSettings()));
+    producers.set(clientId, producer);
+  }
   return producer;
+}
+
+/**
+ * Disconnects every producer this process made (the local runtime's stop). They stay registered:
+ * the handler modules hold them, and each reconnects on its next send.
+ */
+export async function disconnectSharedProducers(): Promise<void> {
+  await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
 }
 
 export function kafkaHandler(

@@ -57,6 +57,8 @@ export interface Results {
       readonly ms: number;
       readonly measuredAt: string;
       readonly reused: boolean;
+      /** False when the suite failed in that run (older results have no such field). */
+      readonly passed?: boolean;
     };
   };
 }
@@ -245,7 +247,7 @@ export function renderMarkdown(r: Results): string {
   if (r.tests.full)
     rows.push([
       `\`${r.tests.full.command}\``,
-      `${(r.tests.full.ms / 1000).toFixed(1)} s${r.tests.full.reused ? ` (reused from the full run of ${r.tests.full.measuredAt})` : ''}`,
+      `${(r.tests.full.ms / 1000).toFixed(1)} s${r.tests.full.reused ? ` (reused from the full run of ${r.tests.full.measuredAt})` : ''}${r.tests.full.passed === false ? ' (**the suite failed** in that run: bench/.out/tests.log)' : ''}`,
     ]);
   if (!r.tests.full) rows.push(['full test suite', 'not measured yet: run `npm run bench` without --quick']);
   table(['what', 'wall time'], rows);

@@ -284,7 +284,7 @@ describe('the pipeline under faults: nothing lost, nothing twice', () => {
       await runtime.startTriggers();
       const placed = await placeOrders(runtime.apiUrl, orderMix(40, 4));
       await quiesce(admin);
-      // The abandoned invocations finish their second half after the timeout.
+      // The abandoned invocations end their stall after the timeout.
       await sleep((faults.timeoutSeconds + 2) * 1_000);
       await runtime.stopTriggers();
       faults.mode = 'none';

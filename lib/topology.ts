@@ -197,6 +197,11 @@ export interface SubscriptionSpec {
   readonly bisectOnError: boolean;
   /** Records older than this are sent to the dead-letter topic instead of the function. */
   readonly maxRecordAgeSeconds: number;
+  /**
+   * Records of different keys (aggregates) the function handles at once within one batch; records
+   * of one key always run one after another, in offset order.
+   */
+  readonly concurrency: number;
 }
 
 export interface ServiceSpec {
@@ -213,16 +218,27 @@ export interface ServiceSpec {
 }
 
 /**
- * Defaults tuned for latency: a zero batching window (provisioned-mode ESMs invoke at once), small
- * batches so one poison record costs little, bisect to find it, and a few retries before the DLQ.
+ * Defaults tuned for latency and for never dead-lettering a record that would succeed: a zero
+ * batching window (provisioned-mode ESMs invoke at once), records of different orders in parallel
+ * within a batch, and a retry budget above the batch size. Records that can never succeed do not
+ * use retries at all (the consumer dead-letters them at once), so retries only ever serve
+ * transient trouble; and a function short of time answers with the records it could not start,
+ * which Lambda may count as failed in every retry: with more retries than records in a batch, a
+ * record still gets its turn even if each invocation finished only one (docs/RELIABILITY.md).
  */
 const LOW_LATENCY = {
   batchSize: 50,
   batchingWindowSeconds: 0,
-  retryAttempts: 3,
+  retryAttempts: 100,
   bisectOnError: true,
   maxRecordAgeSeconds: 21_600,
+  concurrency: 10,
 } as const;
+
+/** The subscription of `service` that consumes `topic`, if any. */
+export function subscriptionOf(service: ServiceName, topic: string): SubscriptionSpec | undefined {
+  return SERVICE_SPECS[service].subscriptions.find((s) => domainTopic(s.domain) === topic);
+}
 
 export const SERVICE_SPECS = {
   'order-api': {

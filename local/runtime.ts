@@ -33,6 +33,7 @@ import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
 import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
+import { type EsmReading, parseReading } from './esm/readings';
 import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
 import { OffsetMonitor } from './kafka-offsets';
@@ -59,6 +60,8 @@ export interface LocalRuntimeOptions {
   readonly log: (line: string) => void;
   /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
   readonly faults?: FaultInjection;
+  /** How the trigger emulators behave where AWS is silent. @default ESM_READING, else DEFAULT_READING */
+  readonly reading?: EsmReading;
 }
 
 /** The profile whose topology settings (partitions, batch settings) the local pipeline runs. */
@@ -85,7 +88,11 @@ export class LocalRuntime {
   /** Prometheus metrics, served on the API port. */
   metricsUrl = '';
 
-  constructor(private readonly options: LocalRuntimeOptions) {}
+  private readonly reading: EsmReading;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.reading = options.reading ?? parseReading(process.env.ESM_READING);
+  }
 
   async start(): Promise<void> {
     const { dir, log } = this.options;
@@ -213,6 +220,7 @@ export class LocalRuntime {
           functionName: `local-${service}`,
           timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
           observer: this.metrics?.observer(service),
+          reading: this.reading,
           ...(this.options.batchingWindowSeconds === undefined
             ? {}
             : { overrides: { batchingWindowSeconds: this.options.batchingWindowSeconds } }),

@@ -42,7 +42,9 @@ export function flushMetrics(metrics: Metrics): void {
 
 /**
  * Runs `work` in its own X-Ray subsegment, as Powertools' captureLambdaHandler does for a handler:
- * annotated, the error kept as metadata, the parent restored afterwards.
+ * annotated, the error kept as metadata. Records run concurrently, so the subsegment is made the
+ * current one in a context of its own (the X-Ray SDK's namespace in automatic mode, as on Lambda):
+ * the SDK calls made by `work` nest under it, and no other record's do.
  */
 export async function inSubsegment<T>(
   service: string,
@@ -51,20 +53,25 @@ export async function inSubsegment<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (!tracer.isTracingEnabled()) return work();
-  const parent = tracer.getSegment();
-  const subsegment = parent?.addNewSubsegment(name);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.putAnnotation(TRACE_ANNOTATIONS.service, service);
-  for (const [key, value] of Object.entries(annotations)) {
-    if (value !== undefined) tracer.putAnnotation(key, value);
-  }
-  try {
-    return await work();
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    throw error;
-  } finally {
-    subsegment?.close();
-    if (parent) tracer.setSegment(parent);
-  }
+  const run = async () => {
+    const parent = tracer.getSegment();
+    const subsegment = parent?.addNewSubsegment(name);
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.putAnnotation(TRACE_ANNOTATIONS.service, service);
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value !== undefined) tracer.putAnnotation(key, value);
+    }
+    try {
+      return await work();
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+      if (parent) tracer.setSegment(parent);
+    }
+  };
+  // Manual mode has no context to fork (and creating the namespace would hook every promise).
+  if (process.env.AWS_XRAY_MANUAL_MODE) return run();
+  return tracer.provider.getNamespace().runPromise(run) as Promise<T>;
 }

@@ -167,11 +167,8 @@ export class FaultInjector implements FaultInjection {
 
   /** Tables after whose conditional write, once per order, the calling function crashes. */
   crashAfterWriteTo: readonly string[] = [];
-  /**
-   * At most this many in a scenario: each crash also fails the records behind it in its partition,
-   * and a burst of them exhausts the retries of healthy records (docs/RELIABILITY.md, open findings).
-   */
-  crashAfterWriteLimit = 6;
+  /** At most this many in a scenario (no limit: one order in four, once per table). */
+  crashAfterWriteLimit = Number.POSITIVE_INFINITY;
   crashesAfterWrite = 0;
   private readonly crashedWrites = new Set<string>();
 
@@ -307,16 +304,22 @@ export class TopicLog {
     await this.consumer?.disconnect();
   }
 
-  /** Resolves once every record written so far has been read. */
-  async caughtUp(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** Resolves once every record written so far has been read; fails only if reading stalls. */
+  async caughtUp(stallMs = STALL_MS): Promise<void> {
+    let read = this.records.length;
+    let progressAt = Date.now();
     for (;;) {
       const ends = await highWatermarks(
         this.admin,
         TOPICS.map((t) => t.name),
       );
       if ([...ends].every(([key, end]) => end === 0 || (this.next.get(key) ?? 0) >= end)) return;
-      if (Date.now() > deadline) throw new Error('the topic reader did not catch up');
+      if (this.records.length !== read) {
+        read = this.records.length;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > stallMs) {
+        throw new Error(`the topic reader stalled: nothing read for ${stallMs / 1000} s`);
+      }
       await sleep(200);
     }
   }
@@ -344,31 +347,45 @@ export function triggerGroups(): { groupId: string; topic: string }[] {
   );
 }
 
+/** How long the pipeline may make no progress at all before a wait gives up: a stall, not slowness. */
+const STALL_MS = 120_000;
+
 /**
  * Waits until every trigger has committed everything in its topic, twice in a row a second apart
- * (a commit follows the publishes of its batch, so nothing is in flight then).
+ * (a commit follows the publishes of its batch, so nothing is in flight then). A busy machine only
+ * makes this slower: it fails only when no trigger commits anything for STALL_MS.
  */
-export async function quiesce(admin: Admin, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function quiesce(admin: Admin, stallMs = STALL_MS): Promise<void> {
   let calm = 0;
+  let progress = -1;
+  let progressAt = Date.now();
   while (calm < 2) {
-    if (Date.now() > deadline) throw new Error('the pipeline did not quiesce');
-    calm = (await allCommitted(admin)) ? calm + 1 : 0;
+    const { done, committed } = await allCommitted(admin);
+    if (committed !== progress) {
+      progress = committed;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > stallMs) {
+      throw new Error(`the pipeline stalled: no trigger committed anything for ${stallMs / 1000} s`);
+    }
+    calm = done ? calm + 1 : 0;
     await sleep(calm > 0 ? 1_000 : 300);
   }
 }
 
-async function allCommitted(admin: Admin): Promise<boolean> {
+async function allCommitted(admin: Admin): Promise<{ done: boolean; committed: number }> {
   const groups = triggerGroups();
   const ends = await highWatermarks(admin, [...new Set(groups.map((g) => g.topic))]);
+  let done = true;
+  let committed = 0;
   for (const { groupId, topic } of groups) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    for (const p of committed?.partitions ?? []) {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    for (const p of offsets?.partitions ?? []) {
       const end = ends.get(`${topic}/${p.partition}`) ?? 0;
-      if (end > 0 && Number(p.offset) < end) return false;
+      committed += Math.max(0, Number(p.offset));
+      if (end > 0 && Number(p.offset) < end) done = false;
     }
   }
-  return true;
+  return { done, committed };
 }
 
 /** Current end offset of every partition of the triggers' topics, to rewind the groups to. */

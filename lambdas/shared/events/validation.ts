@@ -49,7 +49,12 @@ export function schemaVersionOf(dataschema: string, name?: EventName): number | 
   return Number(match[2]);
 }
 
-export function validateCloudEvent(candidate: unknown): ValidationResult {
+export type EnvelopeResult =
+  | { readonly ok: true; readonly name: EventName; readonly event: CloudEvent }
+  | { readonly ok: false; readonly reason: string };
+
+/** The envelope alone, and the event's name when its type is one of the catalogue's. */
+export function readEnvelope(candidate: unknown): EnvelopeResult {
   const validateEnvelope = generated.envelope as GeneratedValidator;
   if (!validateEnvelope(candidate)) {
     return { ok: false, reason: `envelope: ${describe(validateEnvelope.errors)}` };
@@ -59,6 +64,16 @@ export function validateCloudEvent(candidate: unknown): ValidationResult {
   if (!event.type.startsWith(CLOUDEVENT_TYPE_PREFIX) || !EVENT_NAMES.includes(name)) {
     return { ok: false, reason: `unknown event type "${event.type}"` };
   }
+  return { ok: true, name, event };
+}
+
+export function validateCloudEvent(candidate: unknown): ValidationResult {
+  const envelope = readEnvelope(candidate);
+  return envelope.ok ? validateEventData(envelope.name, envelope.event) : envelope;
+}
+
+/** The data of an event whose envelope is valid, against the schema version its `dataschema` names. */
+export function validateEventData(name: EventName, event: CloudEvent): ValidationResult {
   const version = schemaVersionOf(event.dataschema, name);
   if (version === undefined || !(EVENTS[name].versions as readonly number[]).includes(version)) {
     return { ok: false, reason: `unknown schema version in dataschema "${event.dataschema}" for ${name}` };

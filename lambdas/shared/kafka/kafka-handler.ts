@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { tableEnvVar } from '../../../lib/runtime-contract';
-import { type ConsumerServiceName, deadLetterTopic } from '../../../lib/topology';
+import { type ConsumerServiceName, deadLetterTopic, subscriptionOf } from '../../../lib/topology';
 import { dynamoClient } from '../aws-clients';
 import { kafkaSettings, requireEnv } from '../env';
 import { dynamoIdempotency } from '../idempotency';
@@ -55,5 +55,6 @@ export function kafkaHandler(
       keyPrefix: service,
     }),
     deadLetters: kafkaDeadLetters(kafka, deadLetterTopic(service)),
+    concurrency: (topic) => subscriptionOf(service, topic)?.concurrency ?? 1,
   });
 }

@@ -3,101 +3,23 @@
  * through the whole local pipeline (API emulator, MSK trigger emulators, the real handlers,
  * dynalite) on a Kafka broker of its own, which it restarts, while faults are injected one
  * scenario at a time. After each scenario every invariant is checked against the real tables and
- * topics (support-faults.ts), and so is that the scenario's faults really happened.
+ * topics (local/reliability/invariants.ts), and so is that the scenario's faults really happened.
  *
  * It runs once per reading of what AWS leaves undocumented (local/esm/readings.ts): one test file
  * per reading calls faultSuite(reading). The figures go to stdout and to
  * .local/reliability/last-run.<reading>.json, from which docs/RELIABILITY.md is refreshed.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, release, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { dynamoClient } from '../../lambdas/shared/aws-clients';
-import { cloudEventType, type Domain, domainTopic, type EventName, MAX_EVENT_BYTES } from '../../lib/topology';
 import { type EsmReading, readingName } from '../../local/esm/readings';
-import { KafkaBroker, portOpen } from '../../local/kafka-broker';
-import { localDir, REPO_ROOT } from '../../local/paths';
-import { LocalRuntime, localTableName } from '../../local/runtime';
-import {
-  type AcceptedOrder,
-  FaultInjector,
-  orderMix,
-  type Poison,
-  type PoisonKind,
-  placeOrders,
-  poisonReaders,
-  quiesce,
-  sleep,
-  TopicLog,
-  topicEnds,
-  triggerGroups,
-  violations,
-} from './support-faults';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Event types of each consumed topic whose poison copies claim to be them (each has a reader). */
-const CLAIMED: Record<Exclude<Domain, 'notifications'>, EventName> = {
-  orders: 'OrderCreated',
-  payments: 'PaymentCompleted',
-  inventory: 'InventoryReserved',
-  shipping: 'ShipmentPrepared',
-  users: 'UserRegistered',
-};
-
-function example(name: EventName): Record<string, unknown> {
-  const path = join(REPO_ROOT, 'lambdas/shared/events/examples', `${name}.v1.example.json`);
-  return { ...JSON.parse(readFileSync(path, 'utf8')), id: randomUUID() };
-}
-
-/** One record of each kind of poison for every consumed topic. */
-function poisonRecords(): Poison[] {
-  return Object.entries(CLAIMED).flatMap(([domain, name]) => {
-    const d = domain as Domain;
-    const claims = cloudEventType(name);
-    const make = (kind: PoisonKind, value: string, reason: RegExp, claimed?: string): Poison => ({
-      key: `poison-${kind}-${domain}`,
-      kind,
-      domain: d,
-      value: Buffer.from(value),
-      ...(claimed ? { claims: claimed } : {}),
-      expectedIn: poisonReaders(d, claimed),
-      reason,
-    });
-    return [
-      make('notJson', `<order id="${randomUUID()}"/>`, /^value is not JSON$/),
-      make(
-        'wrongSchema',
-        JSON.stringify({ ...example(name), data: {} }),
-        /data: \/ must have required property/,
-        claims,
-      ),
-      make(
-        'unknownType',
-        JSON.stringify({ ...example(name), type: 'orderpipeline.OrderShredded' }),
-        /unknown event type/,
-      ),
-      make('noType', JSON.stringify({ specversion: '1.0', id: randomUUID(), data: {} }), /^envelope: /),
-      make(
-        'oversize',
-        `${JSON.stringify(example(name))}${' '.repeat(MAX_EVENT_BYTES)}`,
-        /^oversize: the value is \d+ bytes, over the pipeline's maximum event size of \d+$/,
-        claims,
-      ),
-    ];
-  });
-}
+import { localDir } from '../../local/paths';
+import { FaultInjector } from '../../local/reliability/fault-injector';
+import { countBy, machineDescription, writeFigures } from '../../local/reliability/figures';
+import { ReliabilityHarness } from '../../local/reliability/harness';
+import { type AcceptedOrder, orderMix, placeOrders, sleep } from '../../local/reliability/orders';
+import { type Poison, poisonRecords } from '../../local/reliability/poison';
+import { localTableName } from '../../local/runtime';
 
 interface ScenarioFigures {
   readonly scenario: string;
@@ -105,11 +27,19 @@ interface ScenarioFigures {
   readonly byKind: Record<string, number>;
   readonly faultsInjected: Record<string, number>;
   readonly observed?: Record<string, number>;
-  /** Deliveries of an event to a service that had seen it already: absorbed, effects once. */
-  readonly duplicatesSuppressed: number;
+  /** Deliveries of an event to a service that had been handed it before (a retry, a duplicate). */
+  readonly redeliveries: number;
   readonly recordsDeadLettered: number;
   readonly lost: number;
   readonly seconds: number;
+}
+
+interface ScenarioRun {
+  readonly orders: AcceptedOrder[];
+  /** Faults injected, each counted where it took effect: every one must be above zero. */
+  readonly faults: Record<string, number>;
+  /** What the faults caused, reported but not required. */
+  readonly observed?: Record<string, number>;
 }
 
 /** A scenario may take minutes on a busy machine; the waits inside fail on a stall, not a clock. */
@@ -118,105 +48,50 @@ const SCENARIO_TIMEOUT_MS = 15 * 60_000;
 export function faultSuite(reading: EsmReading): void {
   describe(`the pipeline under faults, reading ${readingName(reading)}: nothing lost, nothing twice`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'reliability-'));
-    const brokerDir = join(localDir(), 'reliability-broker');
     const faults = new FaultInjector();
     const accepted: AcceptedOrder[] = [];
     const poison: Poison[] = [];
     const figures: ScenarioFigures[] = [];
     const lines: string[] = [];
-    let broker: KafkaBroker;
-    let runtime: LocalRuntime;
-    let admin: Admin;
-    let producer: Producer;
-    let log: TopicLog;
+    let pipeline: ReliabilityHarness;
     let deadLettered = 0;
-    let brokerPort = 0;
 
     beforeAll(async () => {
       // The notification outbox prints a line per message; hundreds of them would bury the figures.
       jest.spyOn(console, 'log').mockImplementation(() => undefined);
-      rmSync(join(brokerDir, 'data'), { recursive: true, force: true });
-      const port = await freePort();
-      let controllerPort = await freePort();
-      while (controllerPort === port) controllerPort = await freePort();
-      brokerPort = port;
-      broker = new KafkaBroker({ dir: brokerDir, port, controllerPort });
-      await broker.start();
-      runtime = new LocalRuntime({
+      pipeline = await ReliabilityHarness.start({
         dir,
-        kafkaPort: 0,
-        externalKafka: broker.bootstrapServers,
-        apiPort: await freePort(),
-        dynamoPort: await freePort(),
-        faults,
+        brokerDir: join(localDir(), 'reliability-broker'),
         reading,
+        faults,
         log: (line) => lines.push(line),
       });
-      await runtime.start();
-      // The functions' shared DynamoDB client (created when their modules loaded), through the SDK's
-      // own extension point: a write that succeeded, then a crash before anything is published.
-      dynamoClient().middlewareStack.add(
-        (next) => async (args) => {
-          const result = await next(args);
-          if (faults.crashAfterWrite(args.input as { TableName?: string })) {
-            throw new Error('injected crash after a DynamoDB write, before publishing');
-          }
-          return result;
-        },
-        { step: 'initialize', name: 'reliabilityCrashAfterWrite' },
-      );
-      const kafka = new Kafka({
-        clientId: 'reliability',
-        brokers: [broker.bootstrapServers],
-        logLevel: logLevel.NOTHING,
-      });
-      admin = kafka.admin();
-      await admin.connect();
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      log = new TopicLog(kafka, admin);
-      await log.start();
     }, 180_000);
 
     afterAll(async () => {
-      await log?.stop();
-      await producer?.disconnect();
-      await admin?.disconnect();
-      await runtime?.stop();
-      await broker?.stop();
+      await pipeline?.stop();
       rmSync(dir, { recursive: true, force: true });
       writeSummary(reading, figures);
       if (process.env.FAULTS_LOG) writeFileSync(process.env.FAULTS_LOG, `${lines.join('\n')}\n`);
     }, 60_000);
 
     /** Runs one scenario, then checks every invariant over everything so far and keeps its figures. */
-    async function scenario(
-      name: string,
-      run: () => Promise<{
-        orders: AcceptedOrder[];
-        /** Faults injected, each counted where it took effect: every one must be above zero. */
-        faults: Record<string, number>;
-        /** What the faults caused, reported but not required. */
-        observed?: Record<string, number>;
-      }>,
-    ): Promise<void> {
+    async function scenario(name: string, run: () => Promise<ScenarioRun>): Promise<void> {
       const started = Date.now();
       faults.resetCounts();
       const { orders, faults: injected, observed } = await run();
       accepted.push(...orders);
-      await quiesce(admin);
-      await log.caughtUp();
-      const result = await violations(log, accepted, poison);
-      const lost = result.violations.filter((v) => v.endsWith(': lost')).length;
+      await pipeline.settle();
+      const result = await pipeline.check(accepted, poison);
       figures.push({
         scenario: name,
         orders: orders.length,
         byKind: countBy(orders.map((o) => o.kind)),
         faultsInjected: injected,
         ...(observed ? { observed } : {}),
-        duplicatesSuppressed: faults.redeliveries,
+        redeliveries: faults.redeliveries,
         recordsDeadLettered: result.deadLetters.written - deadLettered,
-        lost,
+        lost: result.lost,
         seconds: Math.round((Date.now() - started) / 1000),
       });
       deadLettered = result.deadLetters.written;
@@ -226,49 +101,24 @@ export function faultSuite(reading: EsmReading): void {
       expect(Object.entries(injected).filter(([, count]) => !(count > 0))).toEqual([]);
     }
 
+    const api = () => pipeline.runtime.apiUrl;
+
     it(
       'absorbs duplicates: the same batch twice, producer retries, and offsets rewound',
       async () => {
         await scenario('duplicate delivery', async () => {
-          const rewindTo = await topicEnds(admin);
+          const rewindTo = await pipeline.topicEnds();
           faults.mode = 'reinvoke';
           faults.every = 3;
-          const placed = await placeOrders(runtime.apiUrl, orderMix(60, 1));
+          const placed = await placeOrders(api(), orderMix(60, 1));
           faults.mode = 'none';
-
-          // A producer retry: the same CloudEvent (same id) once more, at a new offset.
-          await log.caughtUp();
-          const again = (['orders', 'payments', 'inventory', 'shipping'] as const).flatMap((domain) =>
-            log.of(domainTopic(domain)).slice(-25),
-          );
-          for (const record of again) {
-            await producer.send({
-              topic: record.topic,
-              acks: -1,
-              messages: [{ key: record.key, value: record.value }],
-            });
-          }
-          await quiesce(admin);
-
-          // Offsets rewound: the triggers stop, every group goes back to where this scenario began.
-          await runtime.stopTriggers();
-          let replayed = 0;
-          const ends = await topicEnds(admin);
-          for (const { groupId, topic } of triggerGroups()) {
-            const partitions = rewindTo.get(topic) ?? [];
-            await admin.setOffsets({ groupId, topic, partitions });
-            for (const p of ends.get(topic) ?? []) {
-              replayed += Number(p.offset) - Number(partitions.find((q) => q.partition === p.partition)?.offset ?? 0);
-            }
-          }
-          await runtime.startTriggers();
+          const batchesReinvoked = faults.injected;
+          const eventsRepublished = await pipeline.republish(25);
+          await pipeline.settle();
+          const recordsReplayedByRewind = await pipeline.rewind(rewindTo);
           return {
             orders: placed.accepted,
-            faults: {
-              batchesReinvoked: faults.injected,
-              eventsRepublished: again.length,
-              recordsReplayedByRewind: replayed,
-            },
+            faults: { batchesReinvoked, eventsRepublished, recordsReplayedByRewind },
           };
         });
       },
@@ -281,10 +131,8 @@ export function faultSuite(reading: EsmReading): void {
         await scenario('poison records', async () => {
           const records = poisonRecords();
           poison.push(...records);
-          const placing = placeOrders(runtime.apiUrl, orderMix(40, 2));
-          for (const p of records) {
-            await producer.send({ topic: domainTopic(p.domain), acks: -1, messages: [{ key: p.key, value: p.value }] });
-          }
+          const placing = placeOrders(api(), orderMix(40, 2));
+          await pipeline.produce(records);
           const placed = await placing;
           return { orders: placed.accepted, faults: countBy(records.map((p) => `poison ${p.kind}`)) };
         });
@@ -293,7 +141,7 @@ export function faultSuite(reading: EsmReading): void {
     );
 
     it(
-      'finishes the work of a handler that crashed mid-batch after some of its effects',
+      'finishes the work of a handler that crashed mid-batch or right after a DynamoDB write',
       async () => {
         await scenario('crash mid-batch', async () => {
           faults.mode = 'crash';
@@ -303,8 +151,8 @@ export function faultSuite(reading: EsmReading): void {
             localTableName('inventory'),
             localTableName('orders'),
           ];
-          const placed = await placeOrders(runtime.apiUrl, orderMix(50, 3));
-          await quiesce(admin);
+          const placed = await placeOrders(api(), orderMix(50, 3));
+          await pipeline.settle();
           faults.mode = 'none';
           faults.crashAfterWriteTo = [];
           return {
@@ -317,24 +165,21 @@ export function faultSuite(reading: EsmReading): void {
     );
 
     it(
-      'copes with a handler slower than its function timeout',
+      'copes with a handler slower than its function timeout, and with every function short of time',
       async () => {
         await scenario('handler slower than its timeout', async () => {
-          await runtime.stopTriggers();
-          faults.timeoutSeconds = 4;
+          // Every function gets 4 s: on a busy machine that is short of time for a whole batch.
+          await pipeline.setFunctionTimeout(4);
           faults.mode = 'slow';
           faults.every = 4;
           faults.limit = 6;
-          await runtime.startTriggers();
-          const placed = await placeOrders(runtime.apiUrl, orderMix(40, 4));
-          await quiesce(admin);
+          const placed = await placeOrders(api(), orderMix(40, 4));
+          await pipeline.settle();
           // The abandoned invocations end their stall after the timeout.
-          await sleep((faults.timeoutSeconds + 2) * 1_000);
-          await runtime.stopTriggers();
+          await sleep(6_000);
           faults.mode = 'none';
-          faults.timeoutSeconds = undefined;
           faults.limit = Number.POSITIVE_INFINITY;
-          await runtime.startTriggers();
+          await pipeline.setFunctionTimeout(undefined);
           return { orders: placed.accepted, faults: { invocationsTimedOut: faults.injected } };
         });
       },
@@ -345,17 +190,14 @@ export function faultSuite(reading: EsmReading): void {
       'loses nothing when the broker restarts under load',
       async () => {
         await scenario('broker restart under load', async () => {
-          const placing = placeOrders(runtime.apiUrl, orderMix(60, 5));
+          const placing = placeOrders(api(), orderMix(60, 5));
           await sleep(2_000);
-          await broker.stop();
-          // Evidence that it was really down: a new connection is refused.
-          const refusedWhileDown = (await portOpen(brokerPort)) ? 0 : 1;
-          await sleep(2_000);
-          await broker.start();
+          const refusedWhileDown = await pipeline.restartBroker(2_000);
           const placed = await placing;
           return {
             orders: placed.accepted,
-            faults: { brokerRestarts: refusedWhileDown },
+            // Evidence that it was really down: a new connection was refused.
+            faults: { brokerRestarts: refusedWhileDown ? 1 : 0 },
             observed: { requestsRetried: placed.retried, ...placed.refused },
           };
         });
@@ -365,31 +207,24 @@ export function faultSuite(reading: EsmReading): void {
   });
 }
 
-function countBy(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
-}
-
 function writeSummary(reading: EsmReading, figures: readonly ScenarioFigures[]): void {
   if (figures.length === 0) return;
+  const name = readingName(reading).replaceAll(',', '.');
+  const total = (pick: (f: ScenarioFigures) => number) => figures.reduce((n, f) => n + pick(f), 0);
   const summary = {
     reading: readingName(reading),
     date: new Date().toISOString(),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}`,
-    command: `npx jest test/integration/faults.${readingName(reading).replaceAll(',', '.')}.test.ts`,
+    machine: machineDescription(),
+    command: `npx jest test/integration/faults.${name}.test.ts`,
     totals: {
-      orders: figures.reduce((n, f) => n + f.orders, 0),
-      duplicatesSuppressed: figures.reduce((n, f) => n + f.duplicatesSuppressed, 0),
-      recordsDeadLettered: figures.reduce((n, f) => n + f.recordsDeadLettered, 0),
-      lost: figures.reduce((n, f) => n + f.lost, 0),
-      seconds: figures.reduce((n, f) => n + f.seconds, 0),
+      orders: total((f) => f.orders),
+      redeliveries: total((f) => f.redeliveries),
+      recordsDeadLettered: total((f) => f.recordsDeadLettered),
+      lost: total((f) => f.lost),
+      seconds: total((f) => f.seconds),
     },
     scenarios: figures,
   };
-  const out = join(localDir(), 'reliability');
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `last-run.${readingName(reading).replaceAll(',', '.')}.json`);
-  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  const file = writeFigures(`last-run.${name}`, summary);
   process.stdout.write(`\nReliability figures (${file}):\n${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -13,9 +13,9 @@
  *   `arn:aws:iam::<account>:user/<name>`, `arn:aws:iam::<account>:root`, and for temporary
  *   credentials `arn:aws:sts::<account>:assumed-role/<role>/<session>` or
  *   `arn:aws:sts::<account>:federated-user/<name>`.
- * - A role session's name is chosen by whoever assumes the role, per session (IAM's policy
- *   variables page calls it "caller-specified"; SDKs and AWS services often put a timestamp or an
- *   instance or task id in it). A client whose answer was lost retries after its credentials were
+ * - A role session's name is chosen by whoever assumes the role, per session ("caller-specified",
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable;
+ *   SDKs and AWS services often put a timestamp or an instance or task id in it). A client whose answer was lost retries after its credentials were
  *   refreshed, or from a restarted process: that retry must still find its order. So the session
  *   is dropped and every session of one role is one caller. Workloads that share a role share its
  *   key space, as they share its permissions; random keys (UUIDs) keep them apart.

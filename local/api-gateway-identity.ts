@@ -49,8 +49,9 @@ export function localPrincipalOf(request: SignedParts): SignerOutcome {
 
 /**
  * `AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, SignedHeaders=...,
- * Signature=...`. The refusal for missing parts is API Gateway's own wording, without the echo of
- * the header's value that AWS appends (it would put a client's token in the answer).
+ * Signature=...`. The refusal for missing parts is API Gateway's wording as clients quote it (AWS
+ * documents no text; e.g. https://github.com/aws/chalice/issues/828), without the echo of the
+ * header's value that AWS appends (it would put a client's token in the answer and in logs).
  */
 function fromAuthorizationHeader(authorization: string, request: SignedParts): SignerOutcome {
   const [scheme = '', ...rest] = authorization.trim().split(/\s+/);

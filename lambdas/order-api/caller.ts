@@ -15,10 +15,11 @@
  *   `arn:aws:sts::<account>:federated-user/<name>`.
  * - A role session's name is chosen by whoever assumes the role, per session ("caller-specified",
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable;
- *   SDKs and AWS services often put a timestamp or an instance or task id in it). A client whose answer was lost retries after its credentials were
- *   refreshed, or from a restarted process: that retry must still find its order. So the session
- *   is dropped and every session of one role is one caller. Workloads that share a role share its
- *   key space, as they share its permissions; random keys (UUIDs) keep them apart.
+ *   SDKs and AWS services often put a timestamp or an instance or task id in it). A client whose
+ *   answer was lost retries after its credentials were refreshed, or from a restarted process: that
+ *   retry must still find its order. So the session is dropped and every session of one role is
+ *   one caller. Workloads that share a role share its key space, as they share its permissions;
+ *   random keys (UUIDs) keep them apart.
  * - Credentials from an Amazon Cognito identity pool are sessions of the pool's role, one role for
  *   all of the pool's users; `cognitoIdentityId`, "the Amazon Cognito identity ID of the caller
  *   making the request. Available only if the request was signed with Amazon Cognito credentials",

@@ -66,111 +66,118 @@ export function dynamoInventoryStore(
   tableName: string,
   now: () => Date = () => new Date(),
 ): InventoryStore {
-  /** An UpdateItem that answers false (or undefined) instead of throwing when its condition fails. */
-  async function update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+  return new DynamoInventoryStore(documents, tableName, now);
+}
+
+class DynamoInventoryStore implements InventoryStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date,
+  ) {}
+
+  async openReservation(record: NewReservation): Promise<Reservation | undefined> {
+    const at = this.now().toISOString();
+    const fields = { ...record, createdAt: at, updatedAt: at, expiration: this.expiration() };
+    const names = Object.keys(fields);
+    const response = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: reservationKey(record.orderId),
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :f${i})`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:f${i}`, value])),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return response.Attributes ? toReservation(response.Attributes) : undefined;
+  }
+
+  async getReservation(orderId: string): Promise<Reservation | undefined> {
+    return (await this.getReservations([orderId])).get(orderId);
+  }
+
+  async getReservations(orderIds: readonly string[]): Promise<Map<string, Reservation>> {
+    const items = await this.read([...new Set(orderIds)].map(reservationKey));
+    return new Map(items.map((item) => [item.orderId as string, toReservation(item)]));
+  }
+
+  async decide(orderId: string, from: ReservationStatus, change: ReservationChange): Promise<boolean> {
+    const fields = { ...change, updatedAt: this.now().toISOString(), expiration: this.expiration() };
+    const set = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const response = await this.update({
+      Key: reservationKey(orderId),
+      UpdateExpression: `SET ${set.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(set.map(([n], i) => [`#f${i}`, n])) },
+      ExpressionAttributeValues: { ':from': from, ...Object.fromEntries(set.map(([, v], i) => [`:f${i}`, v])) },
+    });
+    return response !== undefined;
+  }
+
+  async take(sku: string, step: Step): Promise<ProductState | undefined> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: 'SET #available = #available - :q, #step = :step',
+      ConditionExpression: 'attribute_exists(pk) AND #available >= :q AND attribute_not_exists(#step)',
+      ExpressionAttributeNames: { '#available': 'available', '#step': stepAttribute('take', step.orderId) },
+      ExpressionAttributeValues: { ':q': step.quantity, ':step': stepValue(step) },
+      ReturnValues: 'ALL_NEW',
+    });
+    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+  }
+
+  async prepareGive(sku: string, step: Step): Promise<boolean> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: 'SET #step = :step',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#step)',
+      ExpressionAttributeNames: { '#step': stepAttribute('give', step.orderId) },
+      ExpressionAttributeValues: { ':step': stepValue(step) },
+    });
+    return response !== undefined;
+  }
+
+  async settle(sku: string, step: Step, settlement: 'remove' | 'giveBack'): Promise<ProductState | undefined> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: settlement === 'giveBack' ? 'SET #available = #available + :q REMOVE #step' : 'REMOVE #step',
+      // The token, not mere existence: a step written later by another attempt is not this one.
+      ConditionExpression: '#step.#token = :token AND #step.#quantity = :q',
+      ExpressionAttributeNames: {
+        '#step': stepAttribute(step.kind, step.orderId),
+        '#token': 'token',
+        '#quantity': 'quantity',
+        ...(settlement === 'giveBack' ? { '#available': 'available' } : {}),
+      },
+      ExpressionAttributeValues: { ':token': step.token, ':q': step.quantity },
+      ReturnValues: 'ALL_NEW',
+    });
+    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+  }
+
+  async products(skus: readonly string[]): Promise<Map<string, ProductState>> {
+    const items = await this.read([...new Set(skus)].map(productKey));
+    return new Map(items.map((item) => [item.sku as string, toProductState(item)]));
+  }
+
+  /** An UpdateItem that answers undefined instead of throwing when its condition fails. */
+  private async update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
-      return await documents.send(new UpdateCommand({ TableName: tableName, ...input }));
+      return await this.documents.send(new UpdateCommand({ TableName: this.tableName, ...input }));
     } catch (error) {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
   }
 
-  function expiration(): number {
-    return Math.ceil((now().getTime() + RESERVATION_LIFETIME_MS) / 1_000);
+  private async read(keys: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
+    return keys.length > 0 ? batchGetItems(this.documents, this.tableName, keys, { consistent: true }) : [];
   }
 
-  async function getReservations(orderIds: readonly string[]): Promise<Map<string, Reservation>> {
-    const keys = [...new Set(orderIds)].map(reservationKey);
-    const items = keys.length > 0 ? await batchGetItems(documents, tableName, keys, { consistent: true }) : [];
-    return new Map(items.map((item) => [item.orderId as string, toReservation(item)]));
+  private expiration(): number {
+    return Math.ceil((this.now().getTime() + RESERVATION_LIFETIME_MS) / 1_000);
   }
-
-  return {
-    async openReservation(record) {
-      const at = now().toISOString();
-      const fields = { ...record, createdAt: at, updatedAt: at, expiration: expiration() };
-      const names = Object.keys(fields);
-      const response = await documents.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: reservationKey(record.orderId),
-          UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :f${i})`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:f${i}`, value])),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return response.Attributes ? toReservation(response.Attributes) : undefined;
-    },
-
-    getReservation: async (orderId) => (await getReservations([orderId])).get(orderId),
-
-    getReservations,
-
-    async decide(orderId, from, change) {
-      const fields = { ...change, updatedAt: now().toISOString(), expiration: expiration() };
-      const names = Object.keys(fields).filter((name) => fields[name as keyof typeof fields] !== undefined);
-      const response = await update({
-        Key: reservationKey(orderId),
-        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
-        ConditionExpression: '#status = :from',
-        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
-        ExpressionAttributeValues: {
-          ':from': from,
-          ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n as keyof typeof fields]])),
-        },
-      });
-      return response !== undefined;
-    },
-
-    async take(sku, step) {
-      const response = await update({
-        Key: productKey(sku),
-        UpdateExpression: 'SET #available = #available - :q, #step = :step',
-        ConditionExpression: 'attribute_exists(pk) AND #available >= :q AND attribute_not_exists(#step)',
-        ExpressionAttributeNames: { '#available': 'available', '#step': stepAttribute('take', step.orderId) },
-        ExpressionAttributeValues: { ':q': step.quantity, ':step': stepValue(step) },
-        ReturnValues: 'ALL_NEW',
-      });
-      return response?.Attributes ? toProductState(response.Attributes) : undefined;
-    },
-
-    async prepareGive(sku, step) {
-      const response = await update({
-        Key: productKey(sku),
-        UpdateExpression: 'SET #step = :step',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#step)',
-        ExpressionAttributeNames: { '#step': stepAttribute('give', step.orderId) },
-        ExpressionAttributeValues: { ':step': stepValue(step) },
-      });
-      return response !== undefined;
-    },
-
-    async settle(sku, step, settlement) {
-      const response = await update({
-        Key: productKey(sku),
-        UpdateExpression: settlement === 'giveBack' ? 'SET #available = #available + :q REMOVE #step' : 'REMOVE #step',
-        // The token, not mere existence: a step written later by another attempt is not this one.
-        ConditionExpression: '#step.#token = :token AND #step.#quantity = :q',
-        ExpressionAttributeNames: {
-          '#step': stepAttribute(step.kind, step.orderId),
-          '#token': 'token',
-          '#quantity': 'quantity',
-          ...(settlement === 'giveBack' ? { '#available': 'available' } : {}),
-        },
-        ExpressionAttributeValues: { ':token': step.token, ':q': step.quantity },
-        ReturnValues: 'ALL_NEW',
-      });
-      return response?.Attributes ? toProductState(response.Attributes) : undefined;
-    },
-
-    async products(skus) {
-      const keys = [...new Set(skus)].map(productKey);
-      const items = keys.length > 0 ? await batchGetItems(documents, tableName, keys, { consistent: true }) : [];
-      return new Map(items.map((item) => [item.sku as string, toProductState(item)]));
-    },
-  };
 }
 
 function stepValue(step: Step): Record<string, unknown> {

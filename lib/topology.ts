@@ -32,9 +32,11 @@ export interface TableSpec {
 export const TABLE_SPECS: Record<TableName, TableSpec> = {
   orders: { description: 'The order view, written only by the order service.', partitionKey: 'orderId' },
   inventory: {
-    description: 'The catalogue (price, available stock, holds per order) and reservations.',
+    description:
+      'The catalogue (price, available stock, steps in flight) and one reservation per order, which expires.',
     partitionKey: 'pk',
     sortKey: 'sk',
+    ttlAttribute: 'expiration',
   },
   payments: { description: 'One payment record per order: charged, declined or refunded.', partitionKey: 'orderId' },
   idempotency: {

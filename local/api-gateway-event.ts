@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { LocalPrincipal } from './api-gateway-identity';
 
 /** What the emulator read from one HTTP request. */
 export interface HttpRequestInfo {
@@ -20,6 +21,8 @@ export interface HttpRequestInfo {
   readonly httpVersion: string;
   readonly received: Date;
   readonly requestId: string;
+  /** Who signed the request, as ./api-gateway-identity.ts reads it. */
+  readonly principal: LocalPrincipal;
 }
 
 export interface EventRoute {
@@ -78,20 +81,20 @@ export function buildProxyEvent(request: HttpRequestInfo, route: EventRoute): AP
       domainPrefix: domainName.split('.')[0] ?? domainName,
       requestTimeEpoch: request.received.getTime(),
       requestId: request.requestId,
-      // No SigV4 locally: the caller is anonymous, as for a method without IAM authorization.
+      // The fields AWS fills for an IAM user's signed request, with the local stand-in's values.
       identity: {
         cognitoIdentityPoolId: null,
-        accountId: null,
+        accountId: request.principal.accountId,
         cognitoIdentityId: null,
-        caller: null,
+        caller: request.principal.caller,
         sourceIp: request.sourceIp,
         principalOrgId: null,
-        accessKey: null,
+        accessKey: request.principal.accessKey,
         cognitoAuthenticationType: null,
         cognitoAuthenticationProvider: null,
-        userArn: null,
+        userArn: request.principal.userArn,
         userAgent: headerValue(headers, 'user-agent') ?? null,
-        user: null,
+        user: request.principal.caller,
         apiKey: null,
         apiKeyId: null,
         clientCert: null,

@@ -5,9 +5,10 @@
  * the way API Gateway maps it.
  *
  * Where it differs from AWS, on purpose:
- * - IAM (SigV4) authorization is not enforced: there are no AWS credentials on a laptop to check a
- *   signature against. An Authorization header is accepted, passed on, and ignored; the event's
- *   identity is the anonymous one.
+ * - IAM (SigV4) signatures are not verified: there are no AWS credentials on a laptop to check one
+ *   against. The access key id of a SigV4 signature names the caller in the event's identity, and
+ *   an unsigned request is the local developer (./api-gateway-identity.ts); a signature missing
+ *   its parts is refused 403, as on AWS. The Authorization header is passed on, as on AWS.
  * - An unknown resource answers 404 and a known resource with another method 405, as DESIGN.md
  *   section 8 asks. A real REST API with IAM auth answers both with 403 `Missing Authentication Token`.
  * - A handler that outlives its timeout gets 504 `Endpoint request timed out`. On AWS that answer
@@ -28,6 +29,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildProxyEvent } from './api-gateway-event';
+import { localPrincipalOf } from './api-gateway-identity';
 import { conformsToModel, matchRoute, modelFor } from './api-gateway-routes';
 import { functionArn, lambdaContext } from './esm/invoke';
 import type { FunctionObserver } from './function-observer';
@@ -146,6 +148,13 @@ export class ApiGatewayEmulator {
       });
     }
 
+    // API Gateway authorizes the method before it validates the body.
+    const signer = localPrincipalOf({
+      header: (name) => header(req, name),
+      query: new URLSearchParams(request.rawQuery),
+    });
+    if (signer.kind === 'refused') return { ...gatewayError(403, signer.message), note: 'signature refused' };
+
     const model = modelFor(route.method, header(req, 'content-type'));
     if (model && !conformsToModel(model, body)) return gatewayError(400, 'Invalid request body');
 
@@ -161,6 +170,7 @@ export class ApiGatewayEmulator {
         httpVersion: req.httpVersion,
         received: request.received,
         requestId: request.requestId,
+        principal: signer.principal,
       },
       {
         resource: route.resource.path,

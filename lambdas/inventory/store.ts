@@ -1,40 +1,64 @@
 /**
- * The inventory store over DynamoDB. Every write is one conditional single-item write (no
- * transactions), so each step can be redone after a crash and lands exactly once:
+ * The inventory store over DynamoDB: each method is one single-item conditional write, or a batch
+ * read (no transactions, so dynalite runs the same code). The item layouts and why each write is
+ * safe to redo are in reservation.ts; this module only speaks DynamoDB.
  *
- *   product     pk = "SKU#<sku>",             sk = "PRODUCT"      (lambdas/shared/catalogue.ts)
- *   reservation pk = "RESERVATION#<orderId>", sk = "RESERVATION": orderId, status, reservationId,
- *               correlationId, items [{sku, quantity}], reason?, shortages?, heldSkus?, createdAt, updatedAt
- *
- * A product's `holds.<orderId>` is the proof that an order took stock, so taking is guarded by its
- * absence and giving back by its presence: a retried take or release is a no-op, never a second effect.
+ *   reservation  pk = "RESERVATION#<orderId>", sk = "RESERVATION": orderId, status, reservationId,
+ *                correlationId, items [{sku, quantity}], taken?, released?, reason?, shortages?,
+ *                heldSkus?, createdAt, updatedAt, expiration (epoch seconds, the table's TTL)
+ *   product      pk = "SKU#<sku>", sk = "PRODUCT": the catalogue fields (lambdas/shared/catalogue.ts),
+ *                plus `take#<orderId>` / `give#<orderId>` = {quantity, token, at} per step in flight
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getProducts, type Product, productKey } from '../shared/catalogue';
-import type {
-  InventoryStore,
-  Line,
-  NewReservation,
-  Reservation,
-  ReservationChange,
-  ReservationStatus,
-  TakeOutcome,
-} from './core';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PRODUCT_ATTRIBUTES, productKey } from '../shared/catalogue';
+import { batchGetItems } from '../shared/db/batch-get';
+import {
+  type NewReservation,
+  type ProductState,
+  RESERVATION_LIFETIME_MS,
+  type Reservation,
+  type ReservationChange,
+  type ReservationStatus,
+  type Step,
+  type StepKind,
+} from './reservation';
+
+export interface InventoryStore {
+  /**
+   * Writes the reservation unless one exists (every attribute only if absent, so one write either
+   * way); answers with the reservation as it was before: `undefined` when this call created it.
+   */
+  openReservation(record: NewReservation): Promise<Reservation | undefined>;
+  getReservation(orderId: string): Promise<Reservation | undefined>;
+  getReservations(orderIds: readonly string[]): Promise<Map<string, Reservation>>;
+  /** Records a decision if the reservation's status is still `from`; false if it was not. */
+  decide(orderId: string, from: ReservationStatus, change: ReservationChange): Promise<boolean>;
+  /**
+   * Takes the step's quantity of `sku` and writes the take step, unless the order has a take step
+   * there already or the stock is short or the SKU unknown: the product after, or undefined.
+   */
+  take(sku: string, step: Step): Promise<ProductState | undefined>;
+  /** Writes the give step unless the order has one on `sku` (or the SKU is unknown); false if refused. */
+  prepareGive(sku: string, step: Step): Promise<boolean>;
+  /**
+   * Removes the step if it is still there as given (same token and quantity), for `giveBack` adding
+   * its quantity to the stock in the same write: the product after, or undefined if it was not there.
+   */
+  settle(sku: string, step: Step, settlement: 'remove' | 'giveBack'): Promise<ProductState | undefined>;
+  /** Strongly consistent reads, steps included; unknown SKUs are absent. */
+  products(skus: readonly string[]): Promise<Map<string, ProductState>>;
+}
 
 const RESERVATION_SK = 'RESERVATION';
-
-/** How often a take is retried when the product changes between the failed write and the read that explains it. */
-const TAKE_ATTEMPTS = 3;
+const STEP_KINDS: readonly StepKind[] = ['take', 'give'];
 
 export function reservationKey(orderId: string): { pk: string; sk: string } {
   return { pk: `RESERVATION#${orderId}`, sk: RESERVATION_SK };
 }
 
-export class HoldMismatchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HoldMismatchError';
-  }
+/** The product attribute that holds an order's step of one kind. */
+export function stepAttribute(kind: StepKind, orderId: string): string {
+  return `${kind}#${orderId}`;
 }
 
 export function dynamoInventoryStore(
@@ -42,139 +66,137 @@ export function dynamoInventoryStore(
   tableName: string,
   now: () => Date = () => new Date(),
 ): InventoryStore {
-  async function readProduct(sku: string): Promise<Product | undefined> {
-    const response = await documents.send(
-      new GetCommand({ TableName: tableName, Key: productKey(sku), ConsistentRead: true }),
+  return new DynamoInventoryStore(documents, tableName, now);
+}
+
+class DynamoInventoryStore implements InventoryStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date,
+  ) {}
+
+  async openReservation(record: NewReservation): Promise<Reservation | undefined> {
+    const at = this.now().toISOString();
+    const fields = { ...record, createdAt: at, updatedAt: at, expiration: this.expiration() };
+    const names = Object.keys(fields);
+    const response = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: reservationKey(record.orderId),
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :f${i})`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:f${i}`, value])),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
-    return response.Item as Product | undefined;
+    return response.Attributes ? toReservation(response.Attributes) : undefined;
   }
 
-  async function readReservation(orderId: string): Promise<Reservation | undefined> {
-    const response = await documents.send(
-      new GetCommand({ TableName: tableName, Key: reservationKey(orderId), ConsistentRead: true }),
-    );
-    return response.Item ? toReservation(response.Item) : undefined;
+  async getReservation(orderId: string): Promise<Reservation | undefined> {
+    return (await this.getReservations([orderId])).get(orderId);
   }
 
-  /** Writes the record unless one exists; either way answers with the record as stored. */
-  async function putOnce(record: NewReservation): Promise<{ record: Reservation; created: boolean }> {
-    const at = now().toISOString();
+  async getReservations(orderIds: readonly string[]): Promise<Map<string, Reservation>> {
+    const items = await this.read([...new Set(orderIds)].map(reservationKey));
+    return new Map(items.map((item) => [item.orderId as string, toReservation(item)]));
+  }
+
+  async decide(orderId: string, from: ReservationStatus, change: ReservationChange): Promise<boolean> {
+    const fields = { ...change, updatedAt: this.now().toISOString(), expiration: this.expiration() };
+    const set = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const response = await this.update({
+      Key: reservationKey(orderId),
+      UpdateExpression: `SET ${set.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(set.map(([n], i) => [`#f${i}`, n])) },
+      ExpressionAttributeValues: { ':from': from, ...Object.fromEntries(set.map(([, v], i) => [`:f${i}`, v])) },
+    });
+    return response !== undefined;
+  }
+
+  async take(sku: string, step: Step): Promise<ProductState | undefined> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: 'SET #available = #available - :q, #step = :step',
+      ConditionExpression: 'attribute_exists(pk) AND #available >= :q AND attribute_not_exists(#step)',
+      ExpressionAttributeNames: { '#available': 'available', '#step': stepAttribute('take', step.orderId) },
+      ExpressionAttributeValues: { ':q': step.quantity, ':step': stepValue(step) },
+      ReturnValues: 'ALL_NEW',
+    });
+    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+  }
+
+  async prepareGive(sku: string, step: Step): Promise<boolean> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: 'SET #step = :step',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#step)',
+      ExpressionAttributeNames: { '#step': stepAttribute('give', step.orderId) },
+      ExpressionAttributeValues: { ':step': stepValue(step) },
+    });
+    return response !== undefined;
+  }
+
+  async settle(sku: string, step: Step, settlement: 'remove' | 'giveBack'): Promise<ProductState | undefined> {
+    const response = await this.update({
+      Key: productKey(sku),
+      UpdateExpression: settlement === 'giveBack' ? 'SET #available = #available + :q REMOVE #step' : 'REMOVE #step',
+      // The token, not mere existence: a step written later by another attempt is not this one.
+      ConditionExpression: '#step.#token = :token AND #step.#quantity = :q',
+      ExpressionAttributeNames: {
+        '#step': stepAttribute(step.kind, step.orderId),
+        '#token': 'token',
+        '#quantity': 'quantity',
+        ...(settlement === 'giveBack' ? { '#available': 'available' } : {}),
+      },
+      ExpressionAttributeValues: { ':token': step.token, ':q': step.quantity },
+      ReturnValues: 'ALL_NEW',
+    });
+    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+  }
+
+  async products(skus: readonly string[]): Promise<Map<string, ProductState>> {
+    const items = await this.read([...new Set(skus)].map(productKey));
+    return new Map(items.map((item) => [item.sku as string, toProductState(item)]));
+  }
+
+  /** An UpdateItem that answers undefined instead of throwing when its condition fails. */
+  private async update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { ...reservationKey(record.orderId), ...record, createdAt: at, updatedAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { record, created: true };
+      return await this.documents.send(new UpdateCommand({ TableName: this.tableName, ...input }));
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
     }
-    const existing = await readReservation(record.orderId);
-    if (!existing) throw new Error(`reservation of ${record.orderId} exists and then does not`);
-    return { record: existing, created: false };
   }
 
-  return {
-    getReservation: readReservation,
+  private async read(keys: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
+    return keys.length > 0 ? batchGetItems(this.documents, this.tableName, keys, { consistent: true }) : [];
+  }
 
-    beginReservation: async (record) => (await putOnce(record)).record,
+  private expiration(): number {
+    return Math.ceil((this.now().getTime() + RESERVATION_LIFETIME_MS) / 1_000);
+  }
+}
 
-    markCancelled: putOnce,
+function stepValue(step: Step): Record<string, unknown> {
+  return { quantity: step.quantity, token: step.token, at: step.at };
+}
 
-    async moveReservation(orderId: string, from: readonly ReservationStatus[], change: ReservationChange) {
-      const values: Record<string, unknown> = { ':status': change.status, ':at': now().toISOString() };
-      const sets = ['#status = :status', 'updatedAt = :at'];
-      for (const field of ['reason', 'shortages', 'heldSkus'] as const) {
-        if (change[field] === undefined) continue;
-        sets.push(`${field} = :${field}`);
-        values[`:${field}`] = change[field];
-      }
-      from.forEach((status, i) => {
-        values[`:from${i}`] = status;
-      });
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: reservationKey(orderId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: values,
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
-
-    async take(orderId: string, line: Line): Promise<TakeOutcome> {
-      for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
-        try {
-          const response = await documents.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: productKey(line.sku),
-              UpdateExpression: 'SET #available = #available - :q, #holds.#order = :q',
-              ConditionExpression: 'attribute_exists(pk) AND #available >= :q AND attribute_not_exists(#holds.#order)',
-              ExpressionAttributeNames: { '#available': 'available', '#holds': 'holds', '#order': orderId },
-              ExpressionAttributeValues: { ':q': line.quantity },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          return { kind: 'taken', product: response.Attributes as Product };
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-        // The condition does not say which part failed; the item does.
-        const product = await readProduct(line.sku);
-        if (!product) return { kind: 'unknown_sku' };
-        if (product.holds[orderId] !== undefined) return { kind: 'held', product };
-        if (product.available < line.quantity) return { kind: 'out_of_stock', available: product.available };
-        // Stock came back (another order released) between the write and the read: try the write again.
-      }
-      throw new Error(`stock of ${line.sku} kept changing while order ${orderId} tried to take it; retry later`);
-    },
-
-    async giveBack(orderId: string, line: Line): Promise<Product | undefined> {
-      try {
-        const response = await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: productKey(line.sku),
-            UpdateExpression: 'SET #available = #available + :q REMOVE #holds.#order',
-            // Equality, not mere existence: only ever give back exactly what the order took.
-            ConditionExpression: '#holds.#order = :q',
-            ExpressionAttributeNames: { '#available': 'available', '#holds': 'holds', '#order': orderId },
-            ExpressionAttributeValues: { ':q': line.quantity },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return response.Attributes as Product;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      const held = (await readProduct(line.sku))?.holds[orderId];
-      if (held === undefined) return undefined;
-      // Never guessed away: a hold of another size means the data was changed by hand.
-      throw new HoldMismatchError(
-        `order ${orderId} holds ${held} of ${line.sku} but its reservation says ${line.quantity}`,
-      );
-    },
-
-    products: (skus) => getProducts(documents, tableName, skus),
-  };
+function toProductState(item: Record<string, unknown>): ProductState {
+  const steps: Step[] = [];
+  for (const [name, value] of Object.entries(item)) {
+    const kind = STEP_KINDS.find((k) => name.startsWith(`${k}#`));
+    if (!kind) continue;
+    const { quantity, token, at } = value as { quantity: number; token: string; at: string };
+    steps.push({ kind, orderId: name.slice(kind.length + 1), quantity, token, at });
+  }
+  const product = Object.fromEntries(PRODUCT_ATTRIBUTES.map((name) => [name, item[name]]));
+  return { ...(product as Omit<ProductState, 'steps'>), steps };
 }
 
 function toReservation(item: Record<string, unknown>): Reservation {
-  const { pk: _pk, sk: _sk, createdAt: _createdAt, updatedAt: _updatedAt, ...record } = item;
+  const { pk: _pk, sk: _sk, createdAt: _c, updatedAt: _u, expiration: _e, ...record } = item;
   return record as unknown as Reservation;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -15,12 +15,16 @@ const ORDER_ID = /^ord_[0-9A-Za-z]{10,40}$/;
 const MAX_QUANTITY_PER_SKU = 100;
 
 /**
- * The order id of a request sent with an Idempotency-Key: derived from the key, so a retry whose
- * first attempt was published but never answered (a timeout while Kafka was failing over) names
- * the same order and its OrderCreated is a duplicate downstream drops, not a second order.
+ * The order id of a request sent with an Idempotency-Key: derived from the caller and the key, so a
+ * retry whose first attempt was published but never answered (a timeout while Kafka was failing
+ * over) names the same order and its OrderCreated is a duplicate downstream drops, not a second
+ * order; and two callers who chose the same key name two orders.
  */
-export function orderIdForKey(idempotencyKey: string): string {
-  const digest = createHash('sha256').update(`POST /orders\u001f${idempotencyKey}`).digest();
+export function orderIdForKey(caller: string, idempotencyKey: string): string {
+  // A JSON array keeps the parts apart whatever characters they hold.
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['POST /orders', caller, idempotencyKey]))
+    .digest();
   let id = '';
   for (let i = 0; i < 26; i++) id += CROCKFORD.charAt((digest[i] as number) % 32);
   return `ord_${id}`;
@@ -36,7 +40,7 @@ export async function createOrder(
   request: CreateOrderRequest,
   correlationId: string,
   deps: OrderApiDeps,
-  idempotencyKey?: string,
+  keyed?: { readonly caller: string; readonly key: string },
 ): Promise<APIGatewayProxyResult> {
   const products = await deps.products(request.items.map((item) => item.sku));
   const unknown = request.items.findIndex((item) => !products.has(item.sku));
@@ -68,7 +72,7 @@ export async function createOrder(
     return problem(400, 'invalid_request', '/items mixes products priced in different currencies');
   }
   const { line2, ...address } = request.shippingAddress;
-  const orderId = idempotencyKey === undefined ? deps.newOrderId() : orderIdForKey(idempotencyKey);
+  const orderId = keyed === undefined ? deps.newOrderId() : orderIdForKey(keyed.caller, keyed.key);
   const event = createEvent(
     'OrderCreated',
     {
@@ -85,7 +89,7 @@ export async function createOrder(
     {
       subject: orderId,
       correlationId,
-      ...(idempotencyKey === undefined ? {} : { id: deterministicId('order-api', orderId, 'OrderCreated') }),
+      ...(keyed === undefined ? {} : { id: deterministicId('order-api', orderId, 'OrderCreated') }),
     },
   );
   await deps.publisher.publish([event]);

@@ -1,8 +1,10 @@
 /**
- * The Idempotency-Key header: the same key with the same body answers the first response again
- * (one event published); the same key with another body is refused (422); a request still in
- * flight with that key answers 409. Powertools idempotency over DynamoDB keeps the record; a failed
- * attempt (e.g. Kafka unreachable) leaves no record, so the client may retry with the same key.
+ * The Idempotency-Key header, scoped to the route and the caller (./caller.ts): the same caller
+ * sending the same key with the same body gets the first response again (one event published); the
+ * same key with another body is refused (422); a request still in flight with that key answers 409.
+ * Another caller's key of the same value is another record. Powertools idempotency over DynamoDB
+ * keeps the record; a failed attempt (e.g. Kafka unreachable) leaves no record, so the client may
+ * retry with the same key.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -20,10 +22,19 @@ export type KeyedOutcome =
   | { readonly kind: 'conflict' }
   | { readonly kind: 'in-progress' };
 
+/** What one Idempotency-Key record stands for: this key, from this caller, on this route. */
+export interface KeyScope {
+  /** e.g. `POST /orders`. */
+  readonly route: string;
+  /** The principal, from callerOf. */
+  readonly caller: string;
+  /** The Idempotency-Key header's value. */
+  readonly key: string;
+}
+
 export interface RequestIdempotency {
   run(
-    scope: string,
-    key: string,
+    scope: KeyScope,
     body: unknown,
     respond: () => Promise<APIGatewayProxyResult>,
     context?: Context,
@@ -60,10 +71,10 @@ export function dynamoRequestIdempotency(options: {
     { persistenceStore, config, keyPrefix: 'order-api', dataIndexArgument: 0 },
   );
   return {
-    async run(scope, key, body, respond, context) {
+    async run(scope, body, respond, context) {
       if (context) config.registerLambdaContext(context);
       try {
-        const response = await guarded({ key: `${scope}#${key}`, bodyHash: bodyHash(body) }, respond);
+        const response = await guarded({ key: recordKey(scope), bodyHash: bodyHash(body) }, respond);
         return { kind: 'response', response: response as APIGatewayProxyResult };
       } catch (error) {
         if (error instanceof NotRemembered) return { kind: 'response', response: error.response };
@@ -73,6 +84,11 @@ export function dynamoRequestIdempotency(options: {
       }
     },
   };
+}
+
+/** The three parts as one string that no other three parts give (a JSON array of them). */
+export function recordKey(scope: KeyScope): string {
+  return JSON.stringify([scope.route, scope.caller, scope.key]);
 }
 
 /** A hash of the body that ignores key order and whitespace: the same request, however it is written. */

@@ -8,11 +8,18 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { describe } from '../shared/events/validation';
 import * as generated from '../shared/events/validators.generated';
 import { PublishError } from '../shared/kafka/publisher';
+import { callerOf } from './caller';
 import type { OrderApiDeps } from './deps';
 import { header, problem } from './http';
 import { type CreateOrderRequest, createOrder, getOrder } from './orders';
 import { type RegisterUserRequest, registerUser } from './users';
 import { firstLoneSurrogate } from './well-formed';
+
+/** An Idempotency-Key and the caller it belongs to. */
+interface KeyedRequest {
+  readonly caller: string;
+  readonly key: string;
+}
 
 /** Largest body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -50,7 +57,7 @@ const ROUTES: readonly Route[] = [
           deps,
           context,
           'POST /orders',
-          (body, correlationId, key) => createOrder(body, correlationId, deps, key),
+          (body, correlationId, keyed) => createOrder(body, correlationId, deps, keyed),
         ),
     },
   },
@@ -112,8 +119,8 @@ async function withBody<T>(
   validate: ValidateFunction,
   deps: OrderApiDeps,
   context: Context | undefined,
-  scope: string,
-  respond: (body: T, correlationId: string, idempotencyKey?: string) => Promise<APIGatewayProxyResult>,
+  route: string,
+  respond: (body: T, correlationId: string, keyed?: KeyedRequest) => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -142,11 +149,25 @@ async function withBody<T>(
   if (!IDEMPOTENCY_KEY.test(key)) {
     return problem(400, 'invalid_request', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
   }
+  const caller = callerOf(event.requestContext?.identity);
+  if (caller === undefined) {
+    // Behind AWS_IAM this cannot happen; if it does, the deployment is wrong, not the request, and
+    // a key without a caller would be shared by everyone: a 5xx that the API's alarm reports.
+    deps.logger.error('no caller identity', {
+      reason: 'requestContext.identity has neither userArn nor cognitoIdentityId',
+      fix: 'require AWS_IAM authorization on the API method (lib/stacks/api-stack.ts)',
+    });
+    return problem(
+      500,
+      'caller_unknown',
+      'the request reached the order API without a caller identity, so its Idempotency-Key has no owner; nothing was recorded. This is a fault of the deployment (every API method must require IAM authorization), not of the request',
+    );
+  }
+  const keyed: KeyedRequest = { caller, key };
   const outcome = await deps.requestIdempotency.run(
-    scope,
-    key,
+    { route, caller, key },
     body,
-    () => respond(body as T, correlationId, key),
+    () => respond(body as T, correlationId, keyed),
     context,
   );
   switch (outcome.kind) {

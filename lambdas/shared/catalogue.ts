@@ -2,13 +2,15 @@
  * The product catalogue, kept in the inventory table next to the stock it prices, so the price the
  * order API charges and the stock inventory reserves are one item. Items:
  *
- *   pk = "SKU#<sku>", sk = "PRODUCT": sku, name, priceCents, currency, available, holds
+ *   pk = "SKU#<sku>", sk = "PRODUCT": sku, name, priceCents, currency, available
  *
- * `available` never goes below zero (conditional updates); `holds` maps an orderId to the quantity
- * that order holds, so available + sum(holds) is the stock the product was seeded with.
+ * `available` never goes below zero (conditional updates). While an order's stock is being taken or
+ * given back, the item also carries that order's step in flight (`take#<orderId>`, `give#<orderId>`:
+ * lambdas/inventory/reservation.ts), and nothing else: its size does not grow with the orders sold.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
+import { batchGetItems } from './db/batch-get';
 
 export interface Product {
   readonly sku: string;
@@ -16,8 +18,16 @@ export interface Product {
   readonly priceCents: number;
   readonly currency: string;
   readonly available: number;
-  readonly holds: Readonly<Record<string, number>>;
 }
+
+/** The attributes of a product the catalogue answers with; inventory's steps in flight are not among them. */
+export const PRODUCT_ATTRIBUTES = [
+  'sku',
+  'name',
+  'priceCents',
+  'currency',
+  'available',
+] as const satisfies readonly (keyof Product)[];
 
 export { productKey, SEED_CATALOGUE };
 
@@ -25,7 +35,7 @@ export { productKey, SEED_CATALOGUE };
 export async function seedCatalogue(
   documents: DynamoDBDocumentClient,
   tableName: string,
-  products: readonly Omit<Product, 'holds'>[] = SEED_CATALOGUE,
+  products: readonly Product[] = SEED_CATALOGUE,
 ): Promise<number> {
   let written = 0;
   for (const product of products) {
@@ -33,7 +43,7 @@ export async function seedCatalogue(
       await documents.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...productKey(product.sku), ...product, holds: {} },
+          Item: { ...productKey(product.sku), ...product },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -45,20 +55,13 @@ export async function seedCatalogue(
   return written;
 }
 
-/** Reads products by SKU (unknown SKUs are simply absent from the result). */
+/** Reads products by SKU, catalogue attributes only (unknown SKUs are simply absent from the result). */
 export async function getProducts(
   documents: DynamoDBDocumentClient,
   tableName: string,
   skus: readonly string[],
 ): Promise<Map<string, Product>> {
-  const found = new Map<string, Product>();
-  let keys = [...new Set(skus)].map(productKey);
-  // BatchGet takes 100 keys; an order has at most 50 lines. Unprocessed keys are asked again.
-  for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-    const response = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
-    for (const item of response.Responses?.[tableName] ?? []) found.set(item.sku as string, item as Product);
-    keys = (response.UnprocessedKeys?.[tableName]?.Keys ?? []) as { pk: string; sk: string }[];
-  }
-  if (keys.length > 0) throw new Error(`catalogue lookup left ${keys.length} keys unprocessed`);
-  return found;
+  const keys = [...new Set(skus)].map(productKey);
+  const items = await batchGetItems(documents, tableName, keys, { attributes: PRODUCT_ATTRIBUTES });
+  return new Map(items.map((item) => [item.sku as string, item as unknown as Product]));
 }

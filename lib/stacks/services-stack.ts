@@ -192,9 +192,9 @@ export class ServicesStack extends Stack {
   }
 }
 
-/** DynamoDB's wire format for the seed's flat items (strings and numbers), plus an empty `holds` map. */
+/** DynamoDB's wire format for the seed's flat items (strings and numbers). */
 function toAttributeValues(item: Record<string, string | number>): Record<string, unknown> {
-  const values: Record<string, unknown> = { holds: { M: {} } };
+  const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(item)) {
     values[key] = typeof value === 'number' ? { N: String(value) } : { S: value };
   }

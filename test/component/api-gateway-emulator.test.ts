@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { OrderApiDeps } from '../../lambdas/order-api/deps';
+import { orderIdForKey } from '../../lambdas/order-api/orders';
 import { dynamoRequestIdempotency } from '../../lambdas/order-api/request-idempotency';
 import { routeRequest } from '../../lambdas/order-api/routes';
 import { getProducts, seedCatalogue } from '../../lambdas/shared/catalogue';
+import type { OrderCreatedV2 } from '../../lambdas/shared/events/types.generated';
+import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { ApiGatewayEmulator, type ApiGatewayEmulatorOptions, MAX_PAYLOAD_BYTES } from '../../local/api-gateway';
 import { apiGatewayTime } from '../../local/api-gateway-event';
+import { LOCAL_DEVELOPER, standInUniqueId } from '../../local/api-gateway-identity';
 import type { InvocationOutcome } from '../../local/function-observer';
 import fixture from '../fixtures/apigw-proxy-event.json';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
@@ -72,6 +77,20 @@ const ORDER_BODY = fixture.body;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * The headers `curl --aws-sigv4 "aws:amz:us-east-1:execute-api" --user <key id>:<secret>` sends. The
+ * emulator verifies no signature, so the signature is a placeholder of the right shape.
+ */
+function signedAs(accessKeyId: string): Record<string, string> {
+  return {
+    Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250115/us-east-1/execute-api/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=${'5d'.repeat(32)}`,
+    'X-Amz-Date': '20250115T100000Z',
+  };
+}
+
+/** The stand-in ARN the emulator gives a local IAM user. */
+const localUser = (name: string): string => `arn:aws:iam::000000000000:user/${name}`;
+
 /** The keys of an object, sorted, to compare the shape of two events level by level. */
 const keysOf = (value: object): string[] => Object.keys(value).sort();
 
@@ -123,6 +142,7 @@ describe('ApiGatewayEmulator', () => {
           ...JSON_HEADERS,
           'User-Agent': 'curl/8.7.1',
           Authorization: fixture.headers.Authorization,
+          'X-Amz-Date': fixture.headers['X-Amz-Date'],
         },
         body: ORDER_BODY,
       });
@@ -170,20 +190,20 @@ describe('ApiGatewayEmulator', () => {
       expect(context.requestTime).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
       expect(context.extendedRequestId).toMatch(/^[A-Za-z0-9+/]{15}=$/);
       expect(context.resourceId).toMatch(/^[a-z0-9]{6}$/);
-      // IAM is not enforced locally: the signature is passed on, the caller stays anonymous.
+      // The signature is not verified locally: its access key id names a stand-in IAM user.
       expect(context.identity).toEqual({
         cognitoIdentityPoolId: null,
-        accountId: null,
+        accountId: '000000000000',
         cognitoIdentityId: null,
-        caller: null,
+        caller: standInUniqueId('arn:aws:iam::000000000000:user/AKIAIOSFODNN7EXAMPLE'),
         sourceIp: '127.0.0.1',
         principalOrgId: null,
-        accessKey: null,
+        accessKey: 'AKIAIOSFODNN7EXAMPLE',
         cognitoAuthenticationType: null,
         cognitoAuthenticationProvider: null,
-        userArn: null,
+        userArn: 'arn:aws:iam::000000000000:user/AKIAIOSFODNN7EXAMPLE',
         userAgent: 'curl/8.7.1',
-        user: null,
+        user: standInUniqueId('arn:aws:iam::000000000000:user/AKIAIOSFODNN7EXAMPLE'),
         apiKey: null,
         apiKeyId: null,
         clientCert: null,
@@ -316,6 +336,146 @@ describe('ApiGatewayEmulator', () => {
       const event = onlyEvent(calls);
       expect(event.body).toBe(expected);
       expect(event.isBase64Encoded).toBe(base64);
+    });
+  });
+
+  describe('the caller, a stand-in for what IAM authorization puts in requestContext.identity', () => {
+    it('names an unsigned request the local developer, an IAM user of the local account', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/orders/ord_1');
+
+      // Assess
+      const identity = onlyEvent(calls).requestContext.identity;
+      expect(identity).toMatchObject({
+        accountId: '000000000000',
+        accessKey: null,
+        userArn: localUser(LOCAL_DEVELOPER),
+        caller: standInUniqueId(localUser(LOCAL_DEVELOPER)),
+        user: standInUniqueId(localUser(LOCAL_DEVELOPER)),
+        cognitoIdentityId: null,
+      });
+      expect(identity.caller).toMatch(/^AIDA[A-Z2-7]{17}$/);
+    });
+
+    it('names a SigV4-signed request by the access key id of its Credential, one caller per key id', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      await send(url, '/orders/ord_1', { headers: signedAs('alice') });
+      await send(url, '/orders/ord_1', { headers: signedAs('bob') });
+      await send(url, '/orders/ord_1', { headers: signedAs('alice') });
+
+      // Assess
+      const identities = calls.map((call) => call.event.requestContext.identity);
+      expect(identities.map((i) => [i.accessKey, i.userArn])).toEqual([
+        ['alice', localUser('alice')],
+        ['bob', localUser('bob')],
+        ['alice', localUser('alice')],
+      ]);
+      expect(identities[0]?.caller).toBe(identities[2]?.caller);
+      expect(identities[0]?.caller).not.toBe(identities[1]?.caller);
+      // The signature is passed on to the function, as API Gateway passes it.
+      expect(calls[0]?.event.headers.Authorization).toBe(signedAs('alice').Authorization);
+    });
+
+    it('reads the access key id of a presigned URL from X-Amz-Credential', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+      const query = new URLSearchParams({
+        'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+        'X-Amz-Credential': 'carol/20250115/us-east-1/execute-api/aws4_request',
+        'X-Amz-Date': '20250115T100000Z',
+        'X-Amz-SignedHeaders': 'host',
+        'X-Amz-Signature': '5d'.repeat(32),
+      });
+
+      // Act
+      const reply = await send(url, `/orders/ord_1?${query}`);
+
+      // Assess
+      expect(reply.status).toBe(200);
+      expect(onlyEvent(calls).requestContext.identity).toMatchObject({
+        accessKey: 'carol',
+        userArn: localUser('carol'),
+      });
+    });
+
+    it.each([
+      [
+        'a bearer token',
+        { Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln' },
+        "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+          "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of " +
+          "either a 'X-Amz-Date' or a 'Date' header.",
+      ],
+      [
+        'a SigV4 header without X-Amz-Date or Date',
+        { Authorization: signedAs('alice').Authorization as string },
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+      ],
+      [
+        'a SigV4 header without its Signature',
+        {
+          ...signedAs('alice'),
+          Authorization:
+            'AWS4-HMAC-SHA256 Credential=alice/20250115/us-east-1/execute-api/aws4_request, SignedHeaders=host',
+        },
+        "Authorization header requires 'Signature' parameter.",
+      ],
+      [
+        'a Credential that is only a key id',
+        {
+          ...signedAs('alice'),
+          Authorization: `AWS4-HMAC-SHA256 Credential=alice, SignedHeaders=host, Signature=${'5d'.repeat(32)}`,
+        },
+        'Credential must be <access key id>/<yyyymmdd>/<region>/execute-api/aws4_request, as curl --aws-sigv4 and the AWS SDKs send it.',
+      ],
+    ])('refuses %s 403 naming what is missing, without invoking the function', async (_label, headers, message) => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url, lines } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(url, '/orders', {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, ...headers },
+        body: ORDER_BODY,
+      });
+
+      // Assess
+      expect(reply.status).toBe(403);
+      expect(reply.json()).toEqual({ message });
+      expect(calls).toHaveLength(0);
+      expect(lines.map((l) => l.line)).toEqual([
+        expect.stringMatching(/^POST \/orders 403 \d+ms \(signature refused\)$/),
+      ]);
+    });
+
+    it('refuses a presigned URL without its signature 403, naming the missing parameters', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+
+      // Act
+      const reply = await send(
+        url,
+        '/orders/ord_1?X-Amz-Credential=carol%2F20250115%2Fus-east-1%2Fexecute-api%2Faws4_request',
+      );
+
+      // Assess
+      expect(reply.status).toBe(403);
+      expect(reply.json()).toEqual({
+        message:
+          'A presigned request requires X-Amz-Algorithm, X-Amz-SignedHeaders, X-Amz-Signature, X-Amz-Date in the query string.',
+      });
+      expect(calls).toHaveLength(0);
     });
   });
 
@@ -742,6 +902,59 @@ describe('ApiGatewayEmulator', () => {
       // No order service runs here to build the view, so the order API answers not found (yet).
       expect(fetched.status).toBe(404);
       expect(fetched.json()).toMatchObject({ error: 'not_found' });
+    });
+
+    it('gives two callers who sign with the same Idempotency-Key two orders, and publishes two OrderCreated', async () => {
+      // Prepare
+      const publisher = new InMemoryPublisher();
+      const { url } = await startEmulator(orderApi(publisher));
+      const key = randomUUID();
+      const post = (signer: Record<string, string>) =>
+        send(url, '/orders', {
+          method: 'POST',
+          headers: { ...JSON_HEADERS, ...signer, 'Idempotency-Key': key },
+          body: ORDER_BODY,
+        });
+
+      // Act
+      const alice = await post(signedAs('alice'));
+      const bob = await post(signedAs('bob'));
+
+      // Assess
+      expect([alice.status, bob.status]).toEqual([202, 202]);
+      const ids = [alice, bob].map((reply) => (reply.json() as { orderId: string }).orderId);
+      expect(ids).toEqual([orderIdForKey(localUser('alice'), key), orderIdForKey(localUser('bob'), key)]);
+      expect(ids[0]).not.toBe(ids[1]);
+      const events = publisher.ofType('OrderCreated') as CloudEvent<OrderCreatedV2>[];
+      expect(events.map((e) => e.data.orderId)).toEqual(ids);
+    });
+
+    it.each([
+      ['signed with one access key id', signedAs('alice')],
+      ['unsigned, as the local developer', {}],
+    ])("answers one caller's retries, %s, with the first answer; another body 422", async (_label, signer) => {
+      // Prepare
+      const publisher = new InMemoryPublisher();
+      const { url } = await startEmulator(orderApi(publisher));
+      const key = randomUUID();
+      const post = (body: string) =>
+        send(url, '/orders', {
+          method: 'POST',
+          headers: { ...JSON_HEADERS, ...signer, 'Idempotency-Key': key },
+          body,
+        });
+      const other = JSON.stringify({ ...JSON.parse(ORDER_BODY), items: [{ sku: 'SKU-002', quantity: 1 }] });
+
+      // Act
+      const first = await post(ORDER_BODY);
+      const retried = await post(ORDER_BODY);
+      const conflicting = await post(other);
+
+      // Assess
+      expect([first.status, retried.status, conflicting.status]).toEqual([202, 202, 422]);
+      expect(retried.json()).toEqual(first.json());
+      expect(conflicting.json()).toMatchObject({ error: 'idempotency_key_reused' });
+      expect(publisher.ofType('OrderCreated')).toHaveLength(1);
     });
 
     it('lets a malformed email past the gateway, and the function refuses it naming the field', async () => {

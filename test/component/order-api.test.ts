@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { OrderViewItem } from '../../lambdas/order/view';
 import type { OrderApiDeps } from '../../lambdas/order-api/deps';
 import { orderIdForKey } from '../../lambdas/order-api/orders';
@@ -58,6 +58,50 @@ function reversedKeys(value: unknown): unknown {
 }
 
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body);
+
+/** The fixture's caller: the IAM user ada, signed with a long-term access key. */
+const ADA = fixture.requestContext.identity.userArn;
+
+/** The same request signed by someone else: only requestContext.identity changes, as API Gateway fills it. */
+function signedBy(event: APIGatewayProxyEvent, identity: Partial<APIGatewayEventIdentity>): APIGatewayProxyEvent {
+  Object.assign(event.requestContext.identity, identity);
+  return event;
+}
+
+/** Another IAM user of the same account. */
+const GRACE: Partial<APIGatewayEventIdentity> = {
+  userArn: 'arn:aws:iam::123456789012:user/grace',
+  caller: 'AIDAEXAMPLEGRACE00001',
+  user: 'AIDAEXAMPLEGRACE00001',
+  accessKey: 'AKID-EXAMPLE-GRACE',
+};
+
+/** A session of the role order-client: temporary credentials, and a session name picked per session. */
+const roleSession = (session: string): Partial<APIGatewayEventIdentity> => ({
+  userArn: `arn:aws:sts::123456789012:assumed-role/order-client/${session}`,
+  caller: `AROAEXAMPLEORDERCLIENT:${session}`,
+  user: `AROAEXAMPLEORDERCLIENT:${session}`,
+  accessKey: `ASIA-EXAMPLE-${session}`,
+});
+
+/** A user of a Cognito identity pool: a session of the pool's role, the same role for every user. */
+const cognitoUser = (identityId: string): Partial<APIGatewayEventIdentity> => ({
+  ...roleSession('CognitoIdentityCredentials'),
+  userArn: 'arn:aws:sts::123456789012:assumed-role/shop-identity-pool-auth/CognitoIdentityCredentials',
+  cognitoIdentityPoolId: 'eu-west-1:0b9d2a3c-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
+  cognitoIdentityId: `eu-west-1:${identityId}`,
+  cognitoAuthenticationType: 'authenticated',
+});
+
+/** What API Gateway would never send behind AWS_IAM: a request that names no caller. */
+const NOBODY: Partial<APIGatewayEventIdentity> = {
+  userArn: null,
+  caller: null,
+  user: null,
+  accessKey: null,
+  accountId: null,
+  cognitoIdentityId: null,
+};
 
 const REQUEST_ID = fixture.requestContext.requestId;
 const priceOf = (sku: string): number => {
@@ -612,7 +656,7 @@ describe('Function: routeRequest (order API over dynalite)', () => {
       // Assess
       expect(first.statusCode).toBe(202);
       expect(second).toEqual(first);
-      expect(bodyOf(second).orderId).toBe(orderIdForKey(key));
+      expect(bodyOf(second).orderId).toBe(orderIdForKey(ADA, key));
       expect(publisher.published).toHaveLength(1);
     });
 
@@ -624,7 +668,7 @@ describe('Function: routeRequest (order API over dynalite)', () => {
       const forgotten: OrderApiDeps = {
         ...second.deps,
         requestIdempotency: {
-          run: async (_scope, _key, _body, respond) => ({ kind: 'response', response: await respond() }),
+          run: async (_scope, _body, respond) => ({ kind: 'response', response: await respond() }),
         },
       };
       const key = newKey();
@@ -778,6 +822,214 @@ describe('Function: routeRequest (order API over dynalite)', () => {
         'orderpipeline.OrderCreated',
         'orderpipeline.UserRegistered',
       ]);
+    });
+  });
+
+  describe('POST /orders with an Idempotency-Key, scoped to the caller (requestContext.identity)', () => {
+    it('gives two callers who send the same key two orders and publishes two OrderCreated', async () => {
+      // Prepare
+      const { deps, publisher } = harness();
+      const key = newKey();
+
+      // Act
+      const ada = await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), deps, lambdaContext());
+      const grace = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), GRACE),
+        deps,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect([ada.statusCode, grace.statusCode]).toEqual([202, 202]);
+      expect(bodyOf(ada).orderId).toBe(orderIdForKey(ADA, key));
+      expect(bodyOf(grace).orderId).toBe(orderIdForKey(GRACE.userArn as string, key));
+      expect(bodyOf(ada).orderId).not.toBe(bodyOf(grace).orderId);
+      const events = publisher.ofType('OrderCreated') as CloudEvent<OrderCreatedV2>[];
+      expect(events.map((e) => e.data.orderId)).toEqual([bodyOf(ada).orderId, bodyOf(grace).orderId]);
+      expect(new Set(events.map((e) => e.id)).size).toBe(2);
+    });
+
+    it("answers each caller's retry with that caller's own first answer", async () => {
+      // Prepare
+      const { deps, publisher } = harness();
+      const key = newKey();
+      const ada = await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), deps, lambdaContext());
+      const grace = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), GRACE),
+        deps,
+        lambdaContext(),
+      );
+
+      // Act
+      const adaAgain = await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), deps, lambdaContext());
+      const graceAgain = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), GRACE),
+        deps,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(adaAgain).toEqual(ada);
+      expect(graceAgain).toEqual(grace);
+      expect(publisher.published).toHaveLength(2);
+    });
+
+    it("lets another caller use a key with another body: no 422 for someone else's key", async () => {
+      // Prepare
+      const { deps, publisher } = harness();
+      const key = newKey();
+      const other = orderBody();
+      other.items = [{ sku: 'SKU-002', quantity: 1 }];
+      await routeRequest(postOrder(orderBody(), { 'Idempotency-Key': key }), deps, lambdaContext());
+
+      // Act
+      const grace = await routeRequest(
+        signedBy(postOrder(other, { 'Idempotency-Key': key }), GRACE),
+        deps,
+        lambdaContext(),
+      );
+      const adaConflict = await routeRequest(postOrder(other, { 'Idempotency-Key': key }), deps, lambdaContext());
+
+      // Assess: the same caller, the same key, another body is still 422.
+      expect(grace.statusCode).toBe(202);
+      expect(adaConflict.statusCode).toBe(422);
+      expect(bodyOf(adaConflict).error).toBe('idempotency_key_reused');
+      const created = publisher.ofType('OrderCreated') as CloudEvent<OrderCreatedV2>[];
+      expect(created.map((e) => e.data.items[0]?.sku)).toEqual(['SKU-001', 'SKU-002']);
+    });
+
+    it("keeps one order when a role's retry comes from a new session, with other credentials", async () => {
+      // Prepare: the first answer was lost; the client retries after its credentials were refreshed.
+      const { deps, publisher } = harness();
+      const key = newKey();
+      const first = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), roleSession('botocore-session-1736935200')),
+        deps,
+        lambdaContext(),
+      );
+
+      // Act
+      const retried = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), roleSession('botocore-session-1736938800')),
+        deps,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(first.statusCode).toBe(202);
+      expect(retried).toEqual(first);
+      expect(bodyOf(first).orderId).toBe(orderIdForKey('arn:aws:sts::123456789012:assumed-role/order-client', key));
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('names the same order after a lost answer from a new role session, with the same event id', async () => {
+      // Prepare: as above, but the idempotency record is gone too (the first attempt's handler
+      // was abandoned before it stored it), so only the derived ids can make the two one order.
+      const first = harness();
+      const second = harness();
+      const forgotten: OrderApiDeps = {
+        ...second.deps,
+        requestIdempotency: {
+          run: async (_scope, _body, respond) => ({ kind: 'response', response: await respond() }),
+        },
+      };
+      const key = newKey();
+
+      // Act
+      const a = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), roleSession('session-a')),
+        first.deps,
+        lambdaContext(),
+      );
+      const b = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': key }), roleSession('session-b')),
+        forgotten,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(bodyOf(a).orderId).toBe(bodyOf(b).orderId);
+      expect(onlyOrderCreated(first.publisher).id).toBe(onlyOrderCreated(second.publisher).id);
+    });
+
+    it('tells apart two users of one Cognito identity pool, who sign as sessions of the same role', async () => {
+      // Prepare
+      const { deps, publisher } = harness();
+      const key = newKey();
+
+      // Act
+      const one = await routeRequest(
+        signedBy(
+          postOrder(orderBody(), { 'Idempotency-Key': key }),
+          cognitoUser('1f2e3d4c-0000-4000-8000-000000000001'),
+        ),
+        deps,
+        lambdaContext(),
+      );
+      const two = await routeRequest(
+        signedBy(
+          postOrder(orderBody(), { 'Idempotency-Key': key }),
+          cognitoUser('1f2e3d4c-0000-4000-8000-000000000002'),
+        ),
+        deps,
+        lambdaContext(),
+      );
+      const oneAgain = await routeRequest(
+        signedBy(
+          postOrder(orderBody(), { 'Idempotency-Key': key }),
+          cognitoUser('1f2e3d4c-0000-4000-8000-000000000001'),
+        ),
+        deps,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect([one.statusCode, two.statusCode]).toEqual([202, 202]);
+      expect(bodyOf(one).orderId).not.toBe(bodyOf(two).orderId);
+      expect(oneAgain).toEqual(one);
+      expect(publisher.published).toHaveLength(2);
+    });
+
+    it('refuses a keyed request that names no caller 500 caller_unknown, publishes nothing and logs the fix', async () => {
+      // Prepare
+      const { deps, publisher, entries } = harness();
+
+      // Act
+      const response = await routeRequest(
+        signedBy(postOrder(orderBody(), { 'Idempotency-Key': newKey() }), NOBODY),
+        deps,
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+      expect(bodyOf(response)).toEqual({
+        error: 'caller_unknown',
+        message: expect.stringContaining('without a caller identity'),
+      });
+      expect(publisher.published).toEqual([]);
+      expect(entries).toEqual([
+        {
+          level: 'error',
+          message: 'no caller identity',
+          fields: {
+            reason: 'requestContext.identity has neither userArn nor cognitoIdentityId',
+            fix: expect.stringContaining('AWS_IAM'),
+          },
+        },
+      ]);
+    });
+
+    it('takes a request without a key and without a caller: it needs no scope', async () => {
+      // Prepare
+      const { deps, publisher } = harness();
+
+      // Act
+      const response = await routeRequest(signedBy(postOrder(), NOBODY), deps, lambdaContext());
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(onlyOrderCreated(publisher).data.orderId).toBe(bodyOf(response).orderId);
     });
   });
 

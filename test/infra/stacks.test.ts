@@ -205,7 +205,7 @@ describe('Services stack', () => {
     }
   });
 
-  it('keeps state in encrypted tables with point-in-time recovery, the idempotency table with a TTL', () => {
+  it('keeps state in encrypted tables with point-in-time recovery, idempotency records and reservations with a TTL', () => {
     const tables = Object.values(services.findResources('AWS::DynamoDB::Table')) as {
       Properties: Record<string, unknown>;
     }[];
@@ -219,6 +219,14 @@ describe('Services stack', () => {
     }
     services.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    // Inventory's reservations expire once no replay can come; its products carry no such attribute.
+    services.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
     });
   });

@@ -142,39 +142,93 @@ function chargeViolations(log: TopicLog): string[] {
   return found;
 }
 
-/** Stock: never negative, available + held = seed, held only by live (shipped) orders, in full. */
+/**
+ * Stock: never negative, available + held (+ on its way back) = seed, held only by live (shipped)
+ * orders, in full, and nothing left in flight. An order holds the lines of its RESERVED
+ * reservation, plus any take step on a product that its reservation did not adopt (a take not yet
+ * decided, or one taken twice); an adopted give step of a RELEASED order is stock on its way back,
+ * held by no one (docs/RELIABILITY.md, "Inventory: bounded state").
+ */
 function stockViolations(inventory: readonly Record<string, unknown>[], accepted: readonly AcceptedOrder[]): string[] {
   const found: string[] = [];
   const products = inventory.filter((i) => i.sk === 'PRODUCT');
+  const reservations = new Map(
+    inventory.filter((i) => i.sk === 'RESERVATION').map((r) => [r.orderId as string, r] as const),
+  );
+  const { heldBy, returning, inFlight } = stockHeld(products, reservations);
+  found.push(...inFlight);
   const kinds = new Map(accepted.map((o) => [o.orderId, o] as const));
+  const held = new Map<string, number>();
+  for (const [orderId, bySku] of heldBy) {
+    const order = kinds.get(orderId);
+    for (const [sku, quantity] of bySku) {
+      held.set(sku, (held.get(sku) ?? 0) + quantity);
+      if (order?.kind !== 'shipped') found.push(`${sku} is held by ${orderId}, which is ${order?.kind ?? 'unknown'}`);
+    }
+  }
   const seed = new Map(SEED_CATALOGUE.map((p) => [p.sku, p.available] as const));
-  const heldBy = new Map<string, Map<string, number>>();
   for (const product of products) {
     const sku = product.sku as string;
     const available = product.available as number;
-    const holds = (product.holds ?? {}) as Record<string, number>;
-    const held = Object.values(holds).reduce((sum, q) => sum + q, 0);
+    const taken = held.get(sku) ?? 0;
+    const back = returning.get(sku) ?? 0;
     if (available < 0) found.push(`${sku} has ${available} available`);
-    if (available + held !== seed.get(sku)) {
-      found.push(`${sku}: ${available} available + ${held} held != ${seed.get(sku)} seeded`);
-    }
-    for (const [orderId, quantity] of Object.entries(holds)) {
-      const order = kinds.get(orderId);
-      if (order?.kind !== 'shipped') found.push(`${sku} is held by ${orderId}, which is ${order?.kind ?? 'unknown'}`);
-      heldBy.set(orderId, (heldBy.get(orderId) ?? new Map()).set(sku, quantity));
+    if (available + taken + back !== seed.get(sku)) {
+      found.push(`${sku}: ${available} available + ${taken} held + ${back} on its way back != ${seed.get(sku)} seeded`);
     }
   }
   for (const order of accepted.filter((o) => o.kind === 'shipped')) {
     const wanted = new Map<string, number>();
     for (const { sku, quantity } of order.items) wanted.set(sku, (wanted.get(sku) ?? 0) + quantity);
-    const held = heldBy.get(order.orderId) ?? new Map();
+    const holds = heldBy.get(order.orderId) ?? new Map();
     for (const [sku, quantity] of wanted) {
-      if (held.get(sku) !== quantity) {
-        found.push(`${order.orderId} ships ${quantity} × ${sku} but holds ${held.get(sku) ?? 0}`);
+      if (holds.get(sku) !== quantity) {
+        found.push(`${order.orderId} ships ${quantity} × ${sku} but holds ${holds.get(sku) ?? 0}`);
       }
+    }
+    for (const [sku, quantity] of holds) {
+      if (!wanted.has(sku)) found.push(`${order.orderId} holds ${quantity} × ${sku}, which it did not order`);
     }
   }
   return found;
+}
+
+/** Who holds what, from the reservations and the steps still on the products. */
+function stockHeld(
+  products: readonly Record<string, unknown>[],
+  reservations: ReadonlyMap<string, Record<string, unknown>>,
+): { heldBy: Map<string, Map<string, number>>; returning: Map<string, number>; inFlight: string[] } {
+  const heldBy = new Map<string, Map<string, number>>();
+  const returning = new Map<string, number>();
+  const inFlight: string[] = [];
+  const hold = (orderId: string, sku: string, quantity: number) => {
+    const held = heldBy.get(orderId) ?? new Map<string, number>();
+    heldBy.set(orderId, held.set(sku, (held.get(sku) ?? 0) + quantity));
+  };
+  for (const r of reservations.values()) {
+    if (r.status !== 'RESERVED') continue;
+    for (const { sku, quantity } of r.items as { sku: string; quantity: number }[])
+      hold(r.orderId as string, sku, quantity);
+  }
+  for (const product of products) {
+    const sku = product.sku as string;
+    for (const [name, value] of Object.entries(product)) {
+      const step = /^(take|give)#(.+)$/.exec(name);
+      if (!step) continue;
+      const [, kind, orderId] = step as unknown as [string, 'take' | 'give', string];
+      const { quantity, token } = value as { quantity: number; token: string };
+      inFlight.push(`${sku} still has the ${kind} step of ${orderId} in flight after every trigger committed`);
+      const r = reservations.get(orderId);
+      const adopted = (r?.[kind === 'take' ? 'taken' : 'released'] as Record<string, string> | undefined)?.[sku];
+      if (kind === 'take' && !(adopted === token && (r?.status === 'RESERVED' || r?.status === 'RELEASED'))) {
+        hold(orderId, sku, quantity);
+      }
+      if (kind === 'give' && adopted === token && r?.status === 'RELEASED') {
+        returning.set(sku, (returning.get(sku) ?? 0) + quantity);
+      }
+    }
+  }
+  return { heldBy, returning, inFlight };
 }
 
 /** Dead letters: exactly the poison, in the topics of the services it reaches, with its reason. */

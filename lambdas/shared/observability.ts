@@ -45,12 +45,11 @@ const TRACING_OFF: Tracing = {
 
 /**
  * Powertools Tracer, required only when tracing is on: loading it loads the X-Ray SDK, whose
- * automatic mode puts an async hook on every promise of the process (docs/TUNING.md). The only
- * HTTP the functions make is AWS SDK calls, traced per client: no global HTTP patching.
+ * automatic mode puts an async hook on every promise of the process (docs/TUNING.md).
  */
 function powertoolsTracer(): Tracing {
-  const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  return new Tracer({ captureHTTPsRequests: false });
+  const { createTracer } = require('./powertools-tracer') as typeof import('./powertools-tracer');
+  return createTracer();
 }
 
 export const tracer: Tracing = tracingEnabled() ? powertoolsTracer() : TRACING_OFF;

@@ -120,10 +120,22 @@ export function lambdaLikeEnv(options: { tracing?: boolean } = {}): NodeJS.Proce
   return env;
 }
 
-const IMPORT_TIMER = `const t=performance.now();await import(process.argv[1]);process.stdout.write(String(performance.now()-t));`;
+/** Wall and CPU milliseconds of the import, from inside the fresh process. */
+const IMPORT_TIMER =
+  'const c=process.cpuUsage(),t=performance.now();await import(process.argv[1]);' +
+  'const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([performance.now()-t,(u.user+u.system)/1000]));';
 
-/** Milliseconds to import (load, parse, evaluate) a bundle in a fresh Node process. */
-export function initTimeMs(file: string, env: NodeJS.ProcessEnv = lambdaLikeEnv()): number {
+export interface InitTime {
+  readonly wallMs: number;
+  /**
+   * CPU time of the import (user and system). On a shared machine it moves far less than wall time
+   * with the load of other processes, so it is the steadier figure to compare bundles by.
+   */
+  readonly cpuMs: number;
+}
+
+/** Time to import (load, parse, evaluate) a bundle in a fresh Node process. */
+export function initTime(file: string, env: NodeJS.ProcessEnv = lambdaLikeEnv()): InitTime {
   const out = execFileSync(
     process.execPath,
     [
@@ -135,19 +147,20 @@ export function initTimeMs(file: string, env: NodeJS.ProcessEnv = lambdaLikeEnv(
     ],
     { env, encoding: 'utf8' },
   );
-  return Number(out);
+  const [wallMs, cpuMs] = JSON.parse(out) as [number, number];
+  return { wallMs, cpuMs };
 }
 
 /** A bundle to time, and the environment to import it in (by default tracing off). */
 export type InitProbe = string | { readonly file: string; readonly env: NodeJS.ProcessEnv };
 
 /** Init times of several bundles, interleaved round by round so machine noise hits all alike. */
-export function initTimes(probes: readonly InitProbe[], rounds: number): Stats[] {
-  const samples = probes.map(() => [] as number[]);
+export function initTimes(probes: readonly InitProbe[], rounds: number): { wall: Stats; cpu: Stats }[] {
+  const samples = probes.map(() => [] as InitTime[]);
   for (let round = 0; round < rounds; round++) {
     for (const [i, probe] of probes.entries()) {
-      samples[i]?.push(typeof probe === 'string' ? initTimeMs(probe) : initTimeMs(probe.file, probe.env));
+      samples[i]?.push(typeof probe === 'string' ? initTime(probe) : initTime(probe.file, probe.env));
     }
   }
-  return samples.map((s) => stats(s));
+  return samples.map((s) => ({ wall: stats(s.map((t) => t.wallMs)), cpu: stats(s.map((t) => t.cpuMs)) }));
 }

@@ -18,7 +18,7 @@ import { runPipeline } from './e2e-pipeline';
 import { runRaw } from './e2e-raw';
 import { measurePerRecord } from './per-record';
 import { type Results, renderMarkdown } from './report';
-import { stats } from './stats';
+import { type Stats, stats } from './stats';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -102,30 +102,34 @@ async function measureBundles(): Promise<Results['bundles']> {
     ],
     PLAN.initRounds,
   );
-  const timeOf = (i: number) => times[i] as ReturnType<typeof stats>;
+  const timeOf = (i: number) => times[i] as { wall: Stats; cpu: Stats };
   const emptyInit = timeOf(0);
   const tracingOn = timeOf(built.length + 1);
   return {
-    empty: { bytes: emptyBundle.bytes, initMs: emptyInit },
+    empty: { bytes: emptyBundle.bytes, initMs: emptyInit.wall, initCpuMs: emptyInit.cpu },
     functions: built.map((b, i) => ({
       name: b.name,
       bytes: b.bytes,
-      initMs: timeOf(i + 1),
-      initVsEmpty: timeOf(i + 1).median / emptyInit.median,
+      initMs: timeOf(i + 1).wall,
+      initVsEmpty: timeOf(i + 1).wall.median / emptyInit.wall.median,
+      initCpuMs: timeOf(i + 1).cpu,
+      initCpuVsEmpty: timeOf(i + 1).cpu.median / emptyInit.cpu.median,
       packages: b.byPackage.slice(0, 10),
     })),
     tracingOn: {
       name: 'payment, tracing on (inside Lambda: AWS_EXECUTION_ENV set, as deployed with active tracing)',
       bytes: traced.bytes,
-      initMs: tracingOn,
-      initVsEmpty: tracingOn.median / emptyInit.median,
-      initOffMs: timeOf(1 + built.indexOf(traced)),
+      initMs: tracingOn.wall,
+      initCpuMs: tracingOn.cpu,
+      initVsEmpty: tracingOn.wall.median / emptyInit.wall.median,
+      initOffMs: timeOf(1 + built.indexOf(traced)).wall,
       tracerBytes: traced.byPackage.filter((p) => TRACER_PACKAGES.has(p.pkg)).reduce((sum, p) => sum + p.bytes, 0),
     },
     sdkFromRuntime: sdkExternal.map((b, i) => ({
       name: b.name,
       bytes: b.bytes,
-      initMs: timeOf(built.length + 2 + i),
+      initMs: timeOf(built.length + 2 + i).wall,
+      initCpuMs: timeOf(built.length + 2 + i).cpu,
     })),
   };
 }

@@ -43,6 +43,8 @@ function results(overrides: {
           bytes: overrides.bytes ?? 300 * 1024,
           initMs: s(15),
           initVsEmpty: overrides.initVsEmpty ?? 1.5,
+          initCpuMs: s(12),
+          initCpuVsEmpty: 1.2,
           packages: [],
         },
       ],
@@ -138,6 +140,7 @@ describe('bench goals', () => {
     expect(after).toContain('Bundles and init re-measured 2026-12-01T00:00:00.000Z (section 3).');
     expect(after).toContain('Re-measured 2026-12-01T00:00:00.000Z with `npm run bench -- --only=bundles`');
     expect(after).toContain('**Tracing on.** payment, tracing on: init 20 ms');
+    expect(after).toMatch(/\| payment \| 300 KB \| 15 ms .*\| 1\.50× \| 12 ms .*\| 1\.20× \|/);
   });
 });
 

@@ -252,7 +252,7 @@ export function renderMarkdown(r: Results): string {
   );
   const o = r.bundles.tracingOn;
   lines.push(
-    `**Tracing on.** ${o.name}: init ${spread(o.initMs, ms)}${o.initCpuMs ? ` (CPU ${spread(o.initCpuMs, ms)})` : ''}, ${x(o.initVsEmpty)} the empty bundle, against ${spread(o.initOffMs, ms)} with tracing off (the table above). Powertools Tracer and the X-Ray SDK (${kib(o.tracerBytes)} of the bundle) are loaded only when tracing is on.`,
+    `**Tracing on.** ${o.name}: init ${spread(o.initMs, ms)}, ${x(o.initVsEmpty)} the empty bundle${o.initCpuMs ? `; CPU ${spread(o.initCpuMs, ms)}` : ''}. With tracing off (the table above): ${spread(o.initOffMs, ms)}. Powertools Tracer and the X-Ray SDK (${kib(o.tracerBytes)} of the bundle) are loaded only when tracing is on.`,
     '',
     '**Alternative measured, not deployed: the AWS SDK v3 from the Lambda runtime** (`@aws-sdk/*` and `@smithy/*`',
     'external, loaded from node_modules as the runtime would load its copy):',

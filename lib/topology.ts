@@ -349,6 +349,21 @@ export function publishedEvents(service: ServiceName): EventName[] {
   return EVENT_NAMES.filter((e) => EVENTS[e].producer === service);
 }
 
+/** Events a service reads: every event type its subscriptions deliver. */
+export function consumedEvents(service: ServiceName): EventName[] {
+  const subscribed = new Set<EventName>(serviceSpec(service).subscriptions.flatMap((s) => s.events));
+  return EVENT_NAMES.filter((e) => subscribed.has(e));
+}
+
+/**
+ * Events whose schemas a service's function carries: those it reads (to validate on receipt) and
+ * those it writes (to validate before publishing). Each function bundles only these validators.
+ */
+export function validatedEvents(service: ServiceName): EventName[] {
+  const mine = new Set<EventName>([...consumedEvents(service), ...publishedEvents(service)]);
+  return EVENT_NAMES.filter((e) => mine.has(e));
+}
+
 /** Topics a service writes to: its events' topics (its dead-letter topic is written by the ESM). */
 export function publishedTopics(service: ServiceName): string[] {
   return unique(publishedEvents(service).map((e) => domainTopic(EVENTS[e].domain)));

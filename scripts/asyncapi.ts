@@ -9,11 +9,11 @@
  * Output is deterministic: everything is iterated in the topology's order.
  */
 import { join } from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
 import { Document, isScalar, visit } from 'yaml';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../lambdas/shared/events/content-type';
 import { validateCloudEvent } from '../lambdas/shared/events/validation';
 import { deadLetterRecord } from '../lambdas/shared/kafka/dead-letter';
+import type { KafkaMessage } from '../lambdas/shared/kafka/driver';
 import { toKafkaMessage } from '../lambdas/shared/kafka/publisher';
 import { KAFKA_VERSION, loadConfig, type PipelineConfig, PROFILES } from '../lib/config';
 import {

@@ -4,8 +4,8 @@
  * the KAFKA_AUTH setting, never by editing code.
  */
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import type { KafkaSettings } from '../env';
+import { Kafka, type KafkaConfig, logLevel } from './driver';
 
 export function createKafka(clientId: string, settings: KafkaSettings): Kafka {
   const base: KafkaConfig = { clientId, brokers: settings.brokers, logLevel: logLevel.WARN };

@@ -4,10 +4,11 @@
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
  * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
  */
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
+import { type Kafka, type Message, Partitioners, type Producer } from './driver';
 
 export interface EventPublisher {
   /** Resolves once every event is acknowledged by all in-sync replicas. */

@@ -7,6 +7,8 @@ export const LOCAL_ENV_VARS = {
   KAFKA_PORT: 'Kafka broker port (default 9092; the KRaft controller uses KAFKA_PORT + 1)',
   DYNAMODB_PORT: 'DynamoDB API (dynalite) port (default 8000)',
   LOCAL_DIR: 'where the local runtime keeps everything (default .local/ in the repository)',
+  MAVEN_REPOSITORY_URL:
+    'where the Kafka jars are fetched from (default Maven Central; a mirror laid out the same way works)',
   NO_COLOR: 'set to anything but empty for no colours',
   FORCE_COLOR: 'colours even when the output is not a terminal (0 or false: never; wins over NO_COLOR)',
   POWERTOOLS_LOG_LEVEL: "the handlers' Powertools log level (default WARN, INFO with --json)",
@@ -33,7 +35,7 @@ export function helpText(): string {
     'Environment:',
     ...environment,
     '',
-    'Event lines are coloured by service when the output is a terminal. Needs Java 17+ and Maven',
-    '(Kafka is fetched from Maven Central on the first run, about 45 MB).',
+    "Event lines are coloured by service when the output is a terminal. Needs Java 17+ (Kafka's jars",
+    'are fetched from Maven Central on the first run, about 45 MB, each checked against its SHA-1).',
   ].join('\n');
 }

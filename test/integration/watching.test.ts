@@ -1,9 +1,10 @@
 /**
  * Watching the local pipeline, against the real test broker: GET /metrics scraped after orders went
- * through the API, and the live console driven in headless Chromium (Debian's /usr/bin/chromium,
- * through playwright-core; no browser download).
+ * through the API, and the live console driven in headless Chromium through playwright-core: a
+ * system Chrome or Chromium, else the build the @sparticuz/chromium package carries (see
+ * test/support/browser.ts; no browser download).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +13,11 @@ import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from '../../lib/topology';
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
 import { LocalRuntime } from '../../local/runtime';
+import { consoleTestBrowser } from '../support/browser';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ORDER = {
   customerId: 'c-42',
   items: [{ sku: 'SKU-001', quantity: 2 }],
@@ -247,13 +248,10 @@ describe('watching the local pipeline', () => {
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `The console test needs Chromium at ${CHROMIUM}. Install it: sudo apt-get install -y chromium (Debian/Ubuntu).`,
-        );
-      }
+      const browser = await consoleTestBrowser();
+      process.stderr.write(`[console test] ${browser.executablePath} (${browser.source})\n`);
       context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
+        executablePath: browser.executablePath,
         headless: true,
         args: [
           '--headless',

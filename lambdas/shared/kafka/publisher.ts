@@ -42,6 +42,9 @@ export function topicOf(event: CloudEvent): string {
   return domainTopic(spec.domain);
 }
 
+/** One acknowledged send: what a local tool that watches a producer (npm run invoke) is told. */
+export type SentBatch = readonly { readonly topic: string; readonly messages: readonly Message[] }[];
+
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
@@ -50,6 +53,8 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
   constructor(
     private readonly kafka: Kafka,
     private readonly timeoutMs = 10_000,
+    /** Called once the broker acknowledged a batch. */
+    private readonly onSent?: (batch: SentBatch) => void,
   ) {}
 
   async publish(events: readonly CloudEvent[]): Promise<void> {
@@ -82,6 +87,7 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
       await this.disconnect().catch(() => undefined);
       throw new PublishError(`Kafka did not acknowledge the batch: ${(error as Error).message}`, { cause: error });
     }
+    this.onSent?.(topicMessages);
   }
 
   private connected(): Promise<Producer> {

@@ -3,7 +3,8 @@
  * input from a file or stdin, and the local broker they talk to.
  */
 import { readFileSync } from 'node:fs';
-import { portOpen } from './kafka-broker';
+import type { LocalEnvVar } from './help';
+import { LocalSetupError, portOpen } from './kafka-broker';
 import { findRunningPipeline, type RunningPipeline } from './running-pipeline';
 
 /** A mistake in the command line: printed without a stack trace, exit code 2. */
@@ -33,9 +34,19 @@ export interface LocalBroker {
 export async function localBroker(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LocalBroker> {
   const pipeline = await findRunningPipeline(dir);
   if (pipeline) return { bootstrapServers: pipeline.bootstrapServers, pipeline };
-  const port = Number(env.KAFKA_PORT || 9092);
-  if (await portOpen(port)) return { bootstrapServers: `127.0.0.1:${port}` };
+  const kafkaPort = port('KAFKA_PORT', 9092, env);
+  if (await portOpen(kafkaPort)) return { bootstrapServers: `127.0.0.1:${kafkaPort}` };
   throw new ToolUsageError(
-    `No Kafka broker on 127.0.0.1:${port} and no pipeline running in ${dir}. Start one with npm start (KAFKA_PORT chooses the port).`,
+    `No Kafka broker on 127.0.0.1:${kafkaPort} and no pipeline running in ${dir}. Start one with npm start (KAFKA_PORT chooses the port).`,
   );
+}
+
+/** A port from the environment variable `name` (one `npm start -- --help` lists), else `fallback`. */
+export function port(name: LocalEnvVar, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    throw new LocalSetupError(`${name} must be a port number from 1 to 65535, not "${raw}".`);
+  }
+  return value;
 }

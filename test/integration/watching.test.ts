@@ -5,7 +5,6 @@
  * test/support/browser.ts; no browser download).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -14,6 +13,7 @@ import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
 import { LocalRuntime } from '../../local/runtime';
 import { consoleTestBrowser } from '../support/browser';
+import { freePort } from '../support/free-port';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
@@ -35,16 +35,6 @@ const SAGA_OF_A_SHIPPED_ORDER = [
 ];
 /** The services subscribed to OrderCreated: each dead-letters a poison one. */
 const ORDER_CREATED_CONSUMERS = ['payment', 'inventory', 'order'];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function createOrder(api: string, body: unknown = ORDER): Promise<string> {
   const response = await fetch(`${api}/orders`, {

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     reset(dir);
     return;
   }
-  const unknown = args.filter((a) => a !== '--json');
+  const unknown = args.filter((a) => a !== '--json' && a !== '--no-watch');
   if (unknown.length > 0) throw new LocalSetupError(`Unknown option ${unknown.join(' ')}; see npm start -- --help.`);
 
   const apiPort = port('PORT', 3000);
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     kafkaPort: port('KAFKA_PORT', 9092),
     dynamoPort: port('DYNAMODB_PORT', 8000),
     jsonLogs: args.includes('--json'),
+    ...(args.includes('--no-watch') ? {} : { watch: {} }),
     colour: colourEnabled(process.env, process.stdout.isTTY),
     log: (line) => console.log(line),
   });

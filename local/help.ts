@@ -25,11 +25,16 @@ export function helpText(): string {
   const width = Math.max(...Object.keys(LOCAL_ENV_VARS).map((name) => name.length)) + 2;
   const environment = Object.entries(LOCAL_ENV_VARS).map(([name, text]) => `  ${name.padEnd(width)}${text}`);
   return [
-    'Usage: npm start [-- --json]       run the pipeline locally',
+    'Usage: npm start [-- --json] [--no-watch]   run the pipeline locally',
     '       npm run local:reset             delete the local state (topics, tables, outbox; keeps the Kafka download)',
+    '       npm run invoke -- <function> <event file|-> [--json]    run one function once',
+    '       npm run produce -- <topic> [--key K] [--event <Type>] [file|-]    put one record on a topic',
     '',
     'Options:',
     '  --json        handlers log Powertools JSON, and the event lines are JSON too (never coloured)',
+    '  --no-watch    do not reload the functions when lambdas/ or lib/ change (reloading is on by default:',
+    '                the new code is built and type-checked, then swapped in; a batch in flight finishes on',
+    '                the old code, and a syntax or type error keeps the old code running)',
     '  --help, -h    this text',
     '',
     'Environment:',

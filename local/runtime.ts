@@ -27,7 +27,9 @@ import { LocalInfrastructure } from './infrastructure';
 import { LocalSetupError, portOpen } from './kafka-broker';
 import { OffsetMonitor } from './kafka-offsets';
 import { CONSOLE_PATH, METRICS_PATH, observabilityRoutes } from './observability-routes';
+import { REPO_ROOT } from './paths';
 import { PipelineMetrics } from './prometheus';
+import { HandlerReloader } from './reload/reloader';
 import { announcePipeline, withdrawPipeline } from './running-pipeline';
 import { paint, serviceColour } from './terminal';
 
@@ -48,6 +50,11 @@ export interface LocalRuntimeOptions {
    */
   readonly batchingWindowSeconds?: number;
   readonly log: (line: string) => void;
+  /**
+   * Reload on save: watch `root`'s lambdas/ and lib/ (default: this repository) and swap in the
+   * functions' new code without restarting anything else (local/reload/). Off when absent.
+   */
+  readonly watch?: { readonly root?: string };
   /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
   readonly faults?: FaultInjection;
 }
@@ -59,6 +66,7 @@ export const LOCAL_PROFILE = 'dev';
 
 export class LocalRuntime {
   private infrastructure?: LocalInfrastructure;
+  private reloader?: HandlerReloader;
   private emulators: EsmEmulator[] = [];
   private api?: ApiGatewayEmulator;
   private offsets?: OffsetMonitor;
@@ -95,6 +103,15 @@ export class LocalRuntime {
     await infrastructure.start();
     const { bootstrapServers } = infrastructure;
     const kafka = new Kafka({ clientId: 'local-runtime', brokers: [bootstrapServers], logLevel: logLevel.ERROR });
+    if (this.options.watch) {
+      // After the infrastructure: the handler modules read its environment when they load.
+      this.reloader = new HandlerReloader({
+        root: this.options.watch.root ?? REPO_ROOT,
+        dir: join(dir, 'handlers'),
+        log,
+      });
+      await this.reloader.start();
+    }
 
     const offsets = new OffsetMonitor({
       bootstrapServers,
@@ -128,13 +145,11 @@ export class LocalRuntime {
     await this.startTriggers();
 
     const apiSpec = SERVICE_SPECS['order-api'];
-    const apiModule = require(join('..', apiSpec.entry.replace(/\.ts$/, ''))) as {
-      handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-    };
     this.api = new ApiGatewayEmulator({
       port: this.options.apiPort,
       stage: 'local',
-      handler: apiModule.handler,
+      handler:
+        this.handlerOf<(event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>>('order-api'),
       functionName: 'local-order-api',
       timeoutSeconds: apiSpec.timeoutSeconds,
       observer: metrics.observer('order-api'),
@@ -160,17 +175,14 @@ export class LocalRuntime {
     const faults = this.options.faults;
     for (const service of CONSUMER_SERVICES) {
       const spec = SERVICE_SPECS[service];
-      // Loaded once per function, as an execution environment would (require caches the module).
-      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as { handler: KafkaLambdaHandler };
+      const handler = this.handlerOf<KafkaLambdaHandler>(service);
       for (const subscription of spec.subscriptions) {
         const emulator = new EsmEmulator({
           service,
           subscription,
           kafka,
           bootstrapServers,
-          handler: faults
-            ? faults.wrapHandler({ service, domain: subscription.domain }, module.handler)
-            : module.handler,
+          handler: faults ? faults.wrapHandler({ service, domain: subscription.domain }, handler) : handler,
           functionName: `local-${service}`,
           timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
           observer: this.metrics?.observer(service),
@@ -202,10 +214,20 @@ export class LocalRuntime {
       await this.tap?.stop();
       await this.offsets?.stop();
       // Each handler module keeps its function's producer, as its execution environment would.
+      await this.reloader?.stop();
       await disconnectSharedProducers();
       await this.infrastructure?.stop();
     })();
     return this.stopping;
+  }
+
+  /**
+   * A function's handler: with reload on save, the slot that always calls its current code; else the
+   * module loaded once, as an execution environment would (require caches it).
+   */
+  private handlerOf<H>(service: ServiceName): H {
+    if (this.reloader) return this.reloader.handler(service) as H;
+    return (require(join('..', SERVICE_SPECS[service].entry.replace(/\.ts$/, ''))) as { handler: H }).handler;
   }
 
   private eventLine(service: ServiceName, line: string, fields?: Record<string, unknown>): void {

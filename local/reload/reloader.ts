@@ -6,13 +6,13 @@
  * finish on the code they began with. A syntax, import or type error is printed and the old code
  * keeps running.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_SPECS, SERVICES, type ServiceName } from '../../lib/topology';
 import { LocalSetupError } from '../kafka-broker';
 import { bundleHandlers, loadBundle } from './handler-bundles';
 import { HandlerSlot } from './handler-slot';
 import { TypeChecker } from './type-checker';
+import { type TreeWatcher, watchTree } from './watch-tree';
 
 // biome-ignore lint/suspicious/noExplicitAny: a slot holds any function's handler; each trigger knows its own event type.
 type AnyHandler = (event: any, context: any) => Promise<unknown>;
@@ -43,7 +43,7 @@ export class HandlerReloader {
   private readonly slots = new Map<ServiceName, HandlerSlot<AnyHandler>>();
   private readonly code = new Map<ServiceName, string>();
   private readonly checker: TypeChecker;
-  private watchers: FSWatcher[] = [];
+  private watchers: TreeWatcher[] = [];
   private generation = 0;
   private changed = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -76,10 +76,13 @@ export class HandlerReloader {
       (error: unknown) => this.options.log(`The type check could not run: ${(error as Error).message}`),
     );
     for (const folder of WATCHED) {
-      const watcher = watch(join(this.options.root, folder), { recursive: true }, (_event, file) => {
-        if (file && SOURCE_FILE.test(file)) this.schedule(join(folder, file));
-      });
-      watcher.on('error', (error) => this.options.log(`Watching ${folder}/ failed: ${error.message}`));
+      const watcher = watchTree(
+        join(this.options.root, folder),
+        (file) => {
+          if (SOURCE_FILE.test(file)) this.schedule(join(folder, file));
+        },
+        (error) => this.options.log(`Watching ${folder}/ failed: ${error.message}`),
+      );
       this.watchers.push(watcher);
     }
     this.options.log(`Watching lambdas/ and lib/ in ${this.options.root}: saved changes reload the functions.`);

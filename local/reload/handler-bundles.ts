@@ -4,7 +4,7 @@
  * path, so a bundle loads from any folder and the SDK is not loaded twice), and each bundle gets a
  * new file name, so requiring it loads a new module graph instead of the cached one.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, formatMessages, type Message, type Plugin } from 'esbuild';
 import { SERVICE_SPECS, type ServiceName } from '../../lib/topology';
@@ -81,13 +81,21 @@ export async function bundleHandlers(root: string, services: readonly ServiceNam
   };
 }
 
-/** Writes a bundle to a file of its own and loads it: a new module graph, with its own producer. */
+/**
+ * Writes a bundle to a file of its own and loads it: a new module graph, with its own producer.
+ * The function's earlier bundles are deleted (a loaded module no longer needs its file), so the
+ * folder holds the code each function runs now.
+ */
 export function loadBundle<M>(dir: string, service: ServiceName, generation: number, code: string): M {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${service}.${generation}.cjs`);
+  const name = `${service}.${generation}.cjs`;
+  const file = join(dir, name);
   writeFileSync(file, code);
   const loaded = require(file) as M;
   // The module stays alive through its handler; the cache entry would only keep it after that.
   delete require.cache[require.resolve(file)];
+  for (const old of readdirSync(dir)) {
+    if (old.startsWith(`${service}.`) && old !== name) rmSync(join(dir, old), { force: true });
+  }
   return loaded;
 }

@@ -4,7 +4,7 @@
  * carrier on the order view of a new order). A syntax error and a type error keep the old code
  * running; a good edit is swapped in without restarting Kafka, dynalite or the triggers.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../local/paths';
@@ -40,11 +40,15 @@ describe('reload on save', () => {
   let runtime: LocalRuntime;
   let releaseLock: () => void = () => undefined;
 
-  /** Saves the shipping core with `replacement` in place of the GB carrier line. */
+  /**
+   * Saves the shipping core with `replacement` in place of the GB carrier line, as most editors
+   * save: a new file renamed over the old one (so each save is a new inode).
+   */
   const editShipping = (replacement: string) => {
     const original = readFileSync(join(REPO_ROOT, 'lambdas', 'shipping', 'core.ts'), 'utf8');
     expect(original).toContain(GB_CARRIER);
-    writeFileSync(shippingCore, original.replace(GB_CARRIER, replacement));
+    writeFileSync(`${shippingCore}.save`, original.replace(GB_CARRIER, replacement));
+    renameSync(`${shippingCore}.save`, shippingCore);
   };
 
   /** Waits for a new runtime line matching `pattern`, logged after `from` lines. */

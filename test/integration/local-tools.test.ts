@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { readEventExample } from '../../lib/schema-files';
 import { portOpen } from '../../local/kafka-broker';
 import { localDir, REPO_ROOT } from '../../local/paths';
-import { LocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
+import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { TEST_BOOTSTRAP } from './broker';
-import { acquireRuntimeLock } from './runtime-lock';
+import { startTestRuntime, type TestRuntime } from './test-runtime';
 
 interface Run {
   readonly status: number | null;
@@ -66,28 +67,16 @@ function orderCreated(orderId: string): Record<string, unknown> {
 }
 
 describe('npm run invoke and npm run produce next to a running pipeline', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pipeline-tools-'));
+  let pipeline: TestRuntime | undefined;
   let runtime: LocalRuntime;
-  let releaseLock: () => void = () => undefined;
+  let dir: string;
 
   beforeAll(async () => {
-    releaseLock = await acquireRuntimeLock();
-    runtime = new LocalRuntime({
-      dir,
-      kafkaPort: 0,
-      externalKafka: TEST_BOOTSTRAP,
-      apiPort: await freePort(),
-      dynamoPort: await freePort(),
-      log: () => undefined,
-    });
-    await runtime.start();
+    pipeline = await startTestRuntime('tools');
+    ({ runtime, dir } = pipeline);
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    releaseLock();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pipeline?.stop());
 
   it('invokes payment once with a CloudEvent on stdin, on the pipeline broker and tables, and reports what it published', async () => {
     // Prepare
@@ -133,13 +122,15 @@ describe('npm run invoke and npm run produce next to a running pipeline', () => 
       ),
     );
     expect(run.status).toBe(0);
-    const deadline = Date.now() + 60_000;
-    let status: string | undefined;
-    while (status !== 'SHIPPED' && Date.now() < deadline) {
-      const response = await fetch(`${runtime.apiUrl}/orders/${orderId}`);
-      status = response.status === 200 ? ((await response.json()) as { status: string }).status : undefined;
-      if (status !== 'SHIPPED') await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const status = await eventually(
+      `order ${orderId} to ship`,
+      async () => {
+        const response = await fetch(`${runtime.apiUrl}/orders/${orderId}`);
+        const view = response.status === 200 ? ((await response.json()) as { status: string }) : undefined;
+        return view?.status === 'SHIPPED' ? view.status : undefined;
+      },
+      60_000,
+    );
     expect(status).toBe('SHIPPED');
   });
 

@@ -8,10 +8,9 @@ import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../local/paths';
-import { LocalRuntime } from '../../local/runtime';
-import { freePort } from '../support/free-port';
-import { TEST_BOOTSTRAP } from './broker';
-import { acquireRuntimeLock } from './runtime-lock';
+import type { LocalRuntime } from '../../local/runtime';
+import { eventually } from '../support/eventually';
+import { startTestRuntime, type TestRuntime } from './test-runtime';
 
 const ORDER = {
   customerId: 'c-42',
@@ -22,23 +21,12 @@ const ORDER = {
 };
 const GB_CARRIER = "if (country === 'GB') return 'royal_mail';";
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 describe('reload on save', () => {
   const root = mkdtempSync(join(tmpdir(), 'pipeline-reload-src-'));
-  const dir = mkdtempSync(join(tmpdir(), 'pipeline-reload-'));
   const shippingCore = join(root, 'lambdas', 'shipping', 'core.ts');
   const lines: string[] = [];
+  let pipeline: TestRuntime | undefined;
   let runtime: LocalRuntime;
-  let releaseLock: () => void = () => undefined;
 
   /**
    * Saves the shipping core with `replacement` in place of the GB carrier line, as most editors
@@ -53,7 +41,7 @@ describe('reload on save', () => {
 
   /** Waits for a new runtime line matching `pattern`, logged after `from` lines. */
   const logged = (pattern: RegExp, from: number) =>
-    eventually(`a line matching ${pattern}`, () => lines.slice(from).find((line) => pattern.test(line)));
+    eventually(`a line matching ${pattern}`, () => lines.slice(from).find((line) => pattern.test(line)), 90_000);
 
   /** The carrier a new GB order ships with, through the API and the whole saga. */
   const carrierOfNewOrder = async () => {
@@ -64,35 +52,28 @@ describe('reload on save', () => {
     });
     expect(created.status).toBe(202);
     const { orderId } = (await created.json()) as { orderId: string };
-    return eventually(`order ${orderId} to ship`, async () => {
-      const response = await fetch(`${runtime.apiUrl}/orders/${orderId}`);
-      if (response.status !== 200) return undefined;
-      const view = (await response.json()) as { status: string; shipment?: { carrier: string } };
-      return view.status === 'SHIPPED' ? view.shipment?.carrier : undefined;
-    });
+    return eventually(
+      `order ${orderId} to ship`,
+      async () => {
+        const response = await fetch(`${runtime.apiUrl}/orders/${orderId}`);
+        if (response.status !== 200) return undefined;
+        const view = (await response.json()) as { status: string; shipment?: { carrier: string } };
+        return view.status === 'SHIPPED' ? view.shipment?.carrier : undefined;
+      },
+      90_000,
+    );
   };
 
   beforeAll(async () => {
     for (const part of ['lambdas', 'lib', 'tsconfig.json'])
       cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
-    releaseLock = await acquireRuntimeLock();
-    runtime = new LocalRuntime({
-      dir,
-      kafkaPort: 0,
-      externalKafka: TEST_BOOTSTRAP,
-      apiPort: await freePort(),
-      dynamoPort: await freePort(),
-      watch: { root },
-      log: (line) => lines.push(line),
-    });
-    await runtime.start();
+    pipeline = await startTestRuntime('reload', { watch: { root }, log: (line) => lines.push(line) });
+    runtime = pipeline.runtime;
   });
 
   afterAll(async () => {
-    await runtime?.stop();
-    releaseLock();
-    rmSync(dir, { recursive: true, force: true });
+    await pipeline?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -11,12 +11,12 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from '../../lib/topology';
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
-import { LocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { consoleTestBrowser } from '../support/browser';
-import { freePort } from '../support/free-port';
+import { eventually } from '../support/eventually';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
-import { acquireRuntimeLock } from './runtime-lock';
+import { startTestRuntime, type TestRuntime } from './test-runtime';
 
 const ORDER = {
   customerId: 'c-42',
@@ -44,17 +44,6 @@ async function createOrder(api: string, body: unknown = ORDER): Promise<string> 
   });
   expect(response.status).toBe(202);
   return ((await response.json()) as { orderId: string }).orderId;
-}
-
-/** Polls until `check` returns a value (bounded). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function orderStatus(api: string, orderId: string): Promise<string | undefined> {
@@ -92,24 +81,15 @@ function poisonOrderCreated(orderId: string): string {
 }
 
 describe('watching the local pipeline', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pipeline-watch-'));
   const poisonId = `ord_POISON${Date.now()}`;
+  let pipeline: TestRuntime | undefined;
   let runtime: LocalRuntime;
   let api: string;
-  let releaseLock: () => void = () => undefined;
   const orders: Record<string, string> = {};
 
   beforeAll(async () => {
-    releaseLock = await acquireRuntimeLock();
-    runtime = new LocalRuntime({
-      dir,
-      kafkaPort: 0,
-      externalKafka: TEST_BOOTSTRAP,
-      apiPort: await freePort(),
-      dynamoPort: await freePort(),
-      log: () => undefined,
-    });
-    await runtime.start();
+    pipeline = await startTestRuntime('watch');
+    runtime = pipeline.runtime;
     api = runtime.apiUrl;
 
     orders.shipped = await createOrder(api);
@@ -127,11 +107,7 @@ describe('watching the local pipeline', () => {
     expect(await settled(api, orders.declined)).toBe('CANCELLED');
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    releaseLock();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pipeline?.stop());
 
   describe('GET /metrics', () => {
     it('is valid text exposition: HELP and TYPE for every family, every sample line parses, conventional names', async () => {

@@ -73,7 +73,9 @@ export class HandlerReloader {
       (result) => {
         if (!result.ok) this.options.log(`Type errors in the functions' sources (${result.count}):\n${result.errors}`);
       },
-      (error: unknown) => this.options.log(`The type check could not run: ${(error as Error).message}`),
+      (error: unknown) => {
+        if (!this.stopped) this.options.log(`The type check could not run: ${(error as Error).message}`);
+      },
     );
     for (const folder of WATCHED) {
       const watcher = watchTree(
@@ -101,8 +103,9 @@ export class HandlerReloader {
     clearTimeout(this.timer);
     for (const watcher of this.watchers) watcher.close();
     this.watchers = [];
-    await this.reloading;
+    // Stopping the checker first ends a check in progress, so a reload under way finishes at once.
     await this.checker.stop();
+    await this.reloading;
     await Promise.all([...this.slots.values()].map((slot) => slot.close()));
   }
 
@@ -126,14 +129,17 @@ export class HandlerReloader {
     const started = Date.now();
     const what = files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
     const keeping = `the functions keep running the code loaded at ${this.loadedAt}`;
-    const [bundle, types] = await Promise.all([
-      bundleHandlers(this.options.root, SERVICES),
-      this.checker.check().catch((error: unknown) => ({ ok: false as const, count: 1, errors: String(error) })),
-    ]);
+    // Both start at once; a syntax error is reported as soon as esbuild finds it.
+    const typeCheck = this.checker
+      .check()
+      .catch((error: unknown) => ({ ok: false as const, count: 1, errors: String(error) }));
+    const bundle = await bundleHandlers(this.options.root, SERVICES);
     if (!bundle.ok) {
       this.options.log(`Reload failed after ${what} changed: a syntax or import error; ${keeping}.\n${bundle.errors}`);
       return;
     }
+    const types = await typeCheck;
+    if (this.stopped) return;
     if (!types.ok) {
       this.options.log(
         `Reload held back after ${what} changed: ${types.count} type error(s); ${keeping}.\n${types.errors}`,

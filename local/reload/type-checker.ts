@@ -50,6 +50,7 @@ parentPort.on('message', () => {
 export class TypeChecker {
   private readonly worker: Worker;
   private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   /** `root`: the source tree; `entries`: the handler files, relative to it. */
   constructor(root: string, entries: readonly string[]) {
@@ -71,14 +72,23 @@ export class TypeChecker {
     const run = this.queue.then(
       () =>
         new Promise<TypeCheckResult>((resolve, reject) => {
-          const onError = (error: Error) => reject(error);
-          this.worker.once('error', onError);
-          this.worker.once('message', (result: { count: number; errors: string }) => {
-            this.worker.off('error', onError);
-            resolve(
-              result.count === 0 ? { ok: true } : { ok: false, errors: result.errors.trim(), count: result.count },
+          if (this.stopped) {
+            reject(new Error('the type checker stopped'));
+            return;
+          }
+          const onError = (error: Error) => settle(() => reject(error));
+          const onExit = () => settle(() => reject(new Error('the type checker stopped')));
+          const onMessage = (result: { count: number; errors: string }) =>
+            settle(() =>
+              resolve(
+                result.count === 0 ? { ok: true } : { ok: false, errors: result.errors.trim(), count: result.count },
+              ),
             );
-          });
+          const settle = (done: () => void) => {
+            this.worker.off('error', onError).off('exit', onExit).off('message', onMessage);
+            done();
+          };
+          this.worker.once('error', onError).once('exit', onExit).once('message', onMessage);
           this.worker.postMessage('check');
         }),
     );
@@ -87,6 +97,7 @@ export class TypeChecker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.worker.terminate();
   }
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 import { KafkaBroker } from '../local/kafka-broker';
 import { buildBundle, FUNCTION_ENTRIES, initTimes, lambdaLikeEnv, REPO_ROOT } from './bundles';
 import { runPipeline } from './e2e-pipeline';

@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { dynamoClient } from '../../lambdas/shared/aws-clients';
+import { type Admin, Kafka, logLevel, type Producer } from '../../lambdas/shared/kafka/driver';
 import { cloudEventType, type Domain, domainTopic, type EventName, MAX_EVENT_BYTES } from '../../lib/topology';
 import { KafkaBroker } from '../../local/kafka-broker';
 import { localDir, REPO_ROOT } from '../../local/paths';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
 import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { ENV } from '../../lib/runtime-contract';

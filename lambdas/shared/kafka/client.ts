@@ -4,9 +4,9 @@
  * the KAFKA_AUTH setting, never by editing code.
  */
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { environmentCredentials } from '../aws-credentials';
 import type { KafkaSettings } from '../env';
+import { Kafka, type KafkaConfig, logLevel } from './driver';
 
 /**
  * An MSK IAM auth token, signed with the execution role's environment credentials (the signer's

@@ -13,14 +13,16 @@ const transform = {
 module.exports = {
   projects: [
     {
-      displayName: 'unit, component, infra',
+      // Unit, component and infrastructure tests: no broker (`npm run test:fast`).
+      displayName: 'fast',
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/{unit,component,infra}/**/*.test.ts'],
       transform,
     },
     {
-      // Against a real Kafka broker, which the global setup starts once and stops at the end.
+      // Against a real Kafka broker, which the global setup starts once and stops at the end
+      // (`npm run test:integration`; `npm test` runs the fast project first, then this one).
       displayName: 'integration',
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],

@@ -8,10 +8,10 @@
 import { rmSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
 import { kafkaSettings } from '../lambdas/shared/env';
 import { createKafka } from '../lambdas/shared/kafka/client';
+import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 import { KafkaProducer } from '../lambdas/shared/kafka/publisher';
 import { CATALOGUE_CURRENCY } from '../lib/catalogue-seed';
 import { ENV } from '../lib/runtime-contract';

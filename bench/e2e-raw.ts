@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Consumer, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Consumer, type Kafka, type Message, Partitioners, type Producer } from '../lambdas/shared/kafka/driver';
 import { toKafkaMessage } from '../lambdas/shared/kafka/publisher';
 import { loadConfig } from '../lib/config';
 import {

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Consumer, Kafka } from 'kafkajs';
 import { createEvent } from '../lambdas/shared/events/envelope';
 import type { CloudEvent } from '../lambdas/shared/events/validation';
+import type { Consumer, Kafka } from '../lambdas/shared/kafka/driver';
 import { percentile, type Stats, stats } from './stats';
 
 /** Products seeded with stock no run can exhaust, so every order ships. */

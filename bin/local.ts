@@ -5,20 +5,12 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { helpText, type LocalEnvVar } from '../local/help';
+import { helpText } from '../local/help';
 import { LocalSetupError } from '../local/kafka-broker';
 import { localDir } from '../local/paths';
 import { LocalRuntime } from '../local/runtime';
 import { colourEnabled } from '../local/terminal';
-
-function port(name: LocalEnvVar, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
-    throw new LocalSetupError(`${name} must be a port number from 1 to 65535, not "${raw}".`);
-  }
-  return value;
-}
+import { port } from '../local/tool-cli';
 
 function reset(dir: string): void {
   for (const part of ['kafka', 'dynamodb', 'outbox']) rmSync(join(dir, part), { recursive: true, force: true });
@@ -46,7 +38,7 @@ async function main(): Promise<void> {
     reset(dir);
     return;
   }
-  const unknown = args.filter((a) => a !== '--json');
+  const unknown = args.filter((a) => a !== '--json' && a !== '--no-watch');
   if (unknown.length > 0) throw new LocalSetupError(`Unknown option ${unknown.join(' ')}; see npm start -- --help.`);
 
   const apiPort = port('PORT', 3000);
@@ -56,6 +48,7 @@ async function main(): Promise<void> {
     kafkaPort: port('KAFKA_PORT', 9092),
     dynamoPort: port('DYNAMODB_PORT', 8000),
     jsonLogs: args.includes('--json'),
+    ...(args.includes('--no-watch') ? {} : { watch: {} }),
     colour: colourEnabled(process.env, process.stdout.isTTY),
     log: (line) => console.log(line),
   });

@@ -1,8 +1,10 @@
 /**
  * How every Lambda function is bundled, in one place: the CDK construct (ServiceFunction) hands
  * these options to NodejsFunction's esbuild, and the benchmark (bench/) builds with them to measure
- * exactly what is deployed. Plain data, no CDK import.
+ * exactly what is deployed. Plain data, no CDK import, no import of handler code: the modules
+ * substituted at bundle time are named by path.
  */
+import { SERVICES, type ServiceName } from './topology';
 
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
@@ -20,3 +22,53 @@ export const FUNCTION_BUNDLE = {
   externalModules: [] as string[],
   banner: ESM_REQUIRE_BANNER,
 } as const;
+
+/**
+ * The import the validation code takes its compiled validators from (package.json "imports"). From
+ * source (local runtime, tests, scripts) it is the module of every schema; in a function's bundle it
+ * is replaced by that function's own module, which holds only the events the function reads or
+ * writes (lib/topology.ts `validatedEvents`).
+ */
+export const VALIDATORS_IMPORT = '#event-validators';
+
+/** The generated validators of one function, relative to the repository root (scripts/events-codegen.ts). */
+export function functionValidatorsPath(service: ServiceName): string {
+  return `lambdas/shared/events/validators/${service}.generated.ts`;
+}
+
+/**
+ * Parts of the AWS SDK a function on Lambda never runs, replaced at bundle time by small modules of
+ * ours. Every SDK client's runtime config imports the default credential chain (INI and process
+ * credentials, SSO and STS web identity with their nested clients, container and instance metadata)
+ * even when it is given credentials, and aws-msk-iam-sasl-signer-js imports STS and the provider
+ * collection for its profile, role and debug options. The functions create their clients with
+ * environment credentials (lambdas/shared/aws-credentials.ts), which is where Lambda puts the
+ * execution role's keys; the stand-ins keep that behaviour and fail with a clear message otherwise.
+ */
+export const SDK_CREDENTIAL_STAND_INS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': 'lambdas/shared/bundle-stand-ins/credential-provider-node.ts',
+  '@aws-sdk/credential-providers': 'lambdas/shared/bundle-stand-ins/credential-providers.ts',
+  '@aws-sdk/client-sts': 'lambdas/shared/bundle-stand-ins/client-sts.ts',
+};
+
+function isService(name: string): name is ServiceName {
+  return (SERVICES as readonly string[]).includes(name);
+}
+
+/**
+ * esbuild `alias` of one function: import path to file, relative to the repository root (esbuild
+ * resolves alias targets from its working directory, which NodejsFunction sets to the project root).
+ * Functions that are not topology services (the topic admin) validate no events and get no
+ * validators module; the bundle test fails if one ever bundles validators.
+ */
+export function bundleAliases(functionName: string): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  if (isService(functionName)) aliases[VALIDATORS_IMPORT] = `./${functionValidatorsPath(functionName)}`;
+  for (const [module, file] of Object.entries(SDK_CREDENTIAL_STAND_INS)) aliases[module] = `./${file}`;
+  return aliases;
+}
+
+/** The same aliases as NodejsFunction's `esbuildArgs` (rendered `--alias:<import>=<file>` each). */
+export function esbuildAliasArgs(functionName: string): { '--alias': string[] } {
+  return { '--alias': Object.entries(bundleAliases(functionName)).map(([from, to]) => `${from}=${to}`) };
+}

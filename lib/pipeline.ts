@@ -1,5 +1,6 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import type { PipelineConfig } from './config';
+import { stackPrefix } from './naming';
 import { ApiStack } from './stacks/api-stack';
 import { KafkaStack } from './stacks/kafka-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -17,7 +18,7 @@ export interface PipelineStacks {
 /** Adds the five stacks of one profile to an app. Stack names carry the profile so both can coexist. */
 export function addPipeline(app: App, config: PipelineConfig, account?: string): PipelineStacks {
   const env: Environment = { region: config.region, ...(account ? { account } : {}) };
-  const prefix = `OrderPipeline-${config.profile}`;
+  const prefix = stackPrefix(config.profile);
   const common = { env, config };
   const network = new NetworkStack(app, `${prefix}-Network`, {
     ...common,

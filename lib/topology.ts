@@ -179,6 +179,23 @@ export function cloudEventType(event: EventName): string {
  */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
+/** Where each aggregate's id sits in an event's data: it is the CloudEvent subject and the Kafka key. */
+export const AGGREGATE_ID_FIELDS: Record<EventSpec['aggregate'], readonly string[]> = {
+  order: ['orderId'],
+  user: ['userId'],
+  sku: ['sku'],
+  'order-or-user': ['orderId', 'userId'],
+};
+
+/** The aggregate id in an event's data (its subject and Kafka key), or undefined when it has none. */
+export function aggregateIdOf(event: EventName, data: unknown): string | undefined {
+  const fields = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const id = AGGREGATE_ID_FIELDS[EVENTS[event].aggregate]
+    .map((field) => fields[field])
+    .find((v) => typeof v === 'string');
+  return id as string | undefined;
+}
+
 export function latestVersion(event: EventName): number {
   const versions: readonly number[] = EVENTS[event].versions;
   return versions[versions.length - 1] as number;
@@ -363,6 +380,21 @@ export function consumedTopics(service: ServiceName): string[] {
 /** Events a service publishes, derived from the producer field of each event. */
 export function publishedEvents(service: ServiceName): EventName[] {
   return EVENT_NAMES.filter((e) => EVENTS[e].producer === service);
+}
+
+/** Events a service reads: every event type its subscriptions deliver. */
+export function consumedEvents(service: ServiceName): EventName[] {
+  const subscribed = new Set<EventName>(serviceSpec(service).subscriptions.flatMap((s) => s.events));
+  return EVENT_NAMES.filter((e) => subscribed.has(e));
+}
+
+/**
+ * Events whose schemas a service's function carries: those it reads (to validate on receipt) and
+ * those it writes (to validate before publishing). Each function bundles only these validators.
+ */
+export function validatedEvents(service: ServiceName): EventName[] {
+  const mine = new Set<EventName>([...consumedEvents(service), ...publishedEvents(service)]);
+  return EVENT_NAMES.filter((e) => mine.has(e));
 }
 
 /** Topics a service writes to: its events' topics (its dead-letter topic is written by the ESM). */

@@ -1,21 +1,23 @@
 /**
  * A real single-node Apache Kafka broker (KRaft, combined broker and controller) for the local
  * runtime and the integration tests: the same version the CDK app deploys (KAFKA_VERSION.local),
- * its jars fetched once from Maven Central with `mvn` and cached, its log dir formatted once.
+ * its jars fetched once from Maven Central as plain files (local/kafka-jars.ts) and cached, its log
+ * dir formatted once.
  * Measurements behind the settings: docs/notes/local-kafka-4.1.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { KAFKA_VERSION } from '../lib/config';
+import { KAFKA_JARS, MAVEN_CENTRAL } from './kafka-jars';
+import { DownloadError, downloadJars } from './maven-download';
 import {
+  type DownloadProgress,
   formatDownloadDone,
   formatDownloadProgress,
   formatSeconds,
   formatWaiting,
-  mavenDownloadedBytes,
 } from './terminal';
 
 export class LocalSetupError extends Error {
@@ -34,10 +36,8 @@ export interface BrokerOptions {
   readonly log?: (line: string) => void;
 }
 
-const LOG4J_SLF4J = 'org.apache.logging.log4j:log4j-slf4j-impl:2.25.3';
-
-/** Fails with what to install when Java 17+ or Maven is missing. */
-export function checkJavaAndMaven(): void {
+/** Fails with what to install when Java 17+ is missing. */
+export function checkJava(): void {
   let javaVersion: string;
   try {
     javaVersion = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,7 +45,7 @@ export function checkJavaAndMaven(): void {
     const output = (error as { stderr?: string }).stderr;
     if (!output)
       throw new LocalSetupError(
-        'Java is not installed. Install Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless).',
+        'Java is not installed. Install Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk@17).',
       );
     javaVersion = output;
   }
@@ -53,85 +53,50 @@ export function checkJavaAndMaven(): void {
   if (major > 0 && major < 17) {
     throw new LocalSetupError(`Java ${major} found; Kafka ${KAFKA_VERSION.local} needs Java 17 or newer.`);
   }
-  try {
-    execFileSync('mvn', ['-v'], { stdio: 'ignore' });
-  } catch {
-    throw new LocalSetupError(
-      'Maven is not installed; it fetches Kafka from Maven Central. Install it (e.g. apt-get install maven).',
-    );
-  }
 }
 
 /** How often a slow step (the download, the broker start) reports that it is still going. */
 const PROGRESS_INTERVAL_MS = 5_000;
-/** Maven's last lines kept for the error message when it fails. */
-const MAVEN_TAIL_LINES = 20;
 
-/** Downloads the Kafka jars once into `<dir>/libs-<version>`; later calls only check they are there. */
+/** The repository the jars come from: Maven Central, or a mirror of it (MAVEN_REPOSITORY_URL). */
+export function mavenRepository(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MAVEN_REPOSITORY_URL || MAVEN_CENTRAL;
+}
+
+/**
+ * Downloads the pinned Kafka jars once into `<dir>/libs-<version>`; later calls only check they are
+ * there. Plain HTTPS downloads from Maven Central, each checked against its published SHA-1.
+ */
 export async function ensureKafkaJars(dir: string, log: (line: string) => void = () => undefined): Promise<string> {
   const libs = join(dir, `libs-${KAFKA_VERSION.local}`);
   const done = join(libs, '.complete');
   if (existsSync(done)) return libs;
-  checkJavaAndMaven();
-  mkdirSync(dir, { recursive: true });
-  const pom = join(dir, 'pom.xml');
-  const [g, a, v] = LOG4J_SLF4J.split(':');
-  writeFileSync(
-    pom,
-    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-  <groupId>local</groupId><artifactId>kafka-broker</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION.local}</version></dependency>
-    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>
-  </dependencies>
-</project>
-`,
-  );
-  log(`Fetching Apache Kafka ${KAFKA_VERSION.local} from Maven Central (about 45 MB, once)...`);
-  const started = Date.now();
-  const progress = { files: 0, bytes: 0 };
-  const tail: string[] = [];
-  const child = spawn(
-    'mvn',
-    [
-      '-B',
-      '-Dstyle.color=never',
-      '-f',
-      pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      const bytes = mavenDownloadedBytes(line);
-      if (bytes !== undefined) {
-        progress.files++;
-        progress.bytes += bytes;
-      }
-      tail.push(line);
-      if (tail.length > MAVEN_TAIL_LINES) tail.shift();
-    });
-  }
-  const timer = setInterval(
-    () => log(formatDownloadProgress(`Kafka ${KAFKA_VERSION.local}`, { ...progress, elapsedMs: Date.now() - started })),
-    PROGRESS_INTERVAL_MS,
-  );
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('close', (code) => resolve(code));
-  }).finally(() => clearInterval(timer));
-  if (exitCode !== 0) {
+  if (KAFKA_JARS.kafkaVersion !== KAFKA_VERSION.local) {
     throw new LocalSetupError(
-      `Maven could not fetch org.apache.kafka:kafka_2.13:${KAFKA_VERSION.local}; check your access to Maven Central. ` +
-        `Maven's last lines:\n${tail.join('\n')}`,
+      `local/kafka-jars.ts pins the jars of Kafka ${KAFKA_JARS.kafkaVersion}, but lib/config.ts runs ${KAFKA_VERSION.local} locally; pin the new version's jars (see local/kafka-jars.ts).`,
+    );
+  }
+  const repository = mavenRepository();
+  const megabytes = Math.round(KAFKA_JARS.jars.reduce((sum, jar) => sum + jar.bytes, 0) / 1_000_000);
+  log(
+    `Fetching Apache Kafka ${KAFKA_VERSION.local} from ${repository} (${KAFKA_JARS.jars.length} jars, about ${megabytes} MB, once)...`,
+  );
+  let progress: DownloadProgress;
+  try {
+    progress = await downloadJars({
+      jars: KAFKA_JARS.jars,
+      dir: libs,
+      repository,
+      onProgress: (p) => log(formatDownloadProgress(`Kafka ${KAFKA_VERSION.local}`, p)),
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    throw new LocalSetupError(
+      `${error.message}\nCheck your access to ${repository} (set MAVEN_REPOSITORY_URL to use a mirror of Maven Central); what arrived is kept, and the next start fetches only the rest.`,
     );
   }
   writeFileSync(done, new Date().toISOString());
-  const jars = readdirSync(libs).filter((f) => f.endsWith('.jar')).length;
-  log(formatDownloadDone(`${jars} Kafka jars`, { ...progress, elapsedMs: Date.now() - started }));
+  log(formatDownloadDone(`${KAFKA_JARS.jars.length} Kafka jars`, progress));
   return libs;
 }
 
@@ -196,6 +161,7 @@ export class KafkaBroker {
         );
       }
     }
+    checkJava();
     const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
     const dataDir = join(this.options.dir, 'data');
     const config = join(this.options.dir, 'server.properties');

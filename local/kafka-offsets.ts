@@ -4,7 +4,7 @@
  * lag. GET /metrics and the console read it at request time, so a snapshot is bounded in time and
  * never throws: when Kafka does not answer in time it reports `up: false` with the reason.
  */
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 
 export interface WatchedGroup {
   readonly group: string;

@@ -4,19 +4,11 @@
  * configuration as AWS. Everything it writes lives under one folder (`.local/` by default).
  */
 import './tracing-off';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { Kafka, logLevel } from 'kafkajs';
-import { seedCatalogue } from '../lambdas/shared/catalogue';
-import { ensureTables } from '../lambdas/shared/db/tables';
+import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 import { disconnectSharedProducers } from '../lambdas/shared/kafka/kafka-handler';
-import { ensureTopics } from '../lambdas/topic-admin/topics';
 import { loadConfig } from '../lib/config';
-import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
-import { topicConfigs, topicPartitions } from '../lib/topic-settings';
 import {
   CONSUMER_SERVICES,
   consumerGroupId,
@@ -25,20 +17,21 @@ import {
   SERVICE_SPECS,
   SERVICES,
   type ServiceName,
-  TABLES,
-  type TableName,
   TOPICS,
 } from '../lib/topology';
 import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
-import { DynamoServer } from './dynamo-server';
 import { EsmEmulator } from './esm/emulator';
 import { type EsmReading, parseReading } from './esm/readings';
 import type { FaultInjection, KafkaLambdaHandler } from './faults';
-import { KafkaBroker, LocalSetupError, portOpen } from './kafka-broker';
+import { LocalInfrastructure } from './infrastructure';
+import { LocalSetupError, portOpen } from './kafka-broker';
 import { OffsetMonitor } from './kafka-offsets';
 import { CONSOLE_PATH, METRICS_PATH, observabilityRoutes } from './observability-routes';
+import { REPO_ROOT } from './paths';
 import { PipelineMetrics } from './prometheus';
+import { HandlerReloader } from './reload/reloader';
+import { announcePipeline, withdrawPipeline } from './running-pipeline';
 import { paint, serviceColour } from './terminal';
 
 export interface LocalRuntimeOptions {
@@ -58,22 +51,25 @@ export interface LocalRuntimeOptions {
    */
   readonly batchingWindowSeconds?: number;
   readonly log: (line: string) => void;
+  /**
+   * Reload on save: watch `root`'s lambdas/ and lib/ (default: this repository) and swap in the
+   * functions' new code without restarting anything else (local/reload/). Off when absent.
+   */
+  readonly watch?: { readonly root?: string };
   /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
   readonly faults?: FaultInjection;
   /** How the trigger emulators behave where AWS is silent. @default ESM_READING, else DEFAULT_READING */
   readonly reading?: EsmReading;
 }
 
+export { localTableName } from './infrastructure';
+
 /** The profile whose topology settings (partitions, batch settings) the local pipeline runs. */
 export const LOCAL_PROFILE = 'dev';
 
-export function localTableName(table: TableName): string {
-  return `local-${table}`;
-}
-
 export class LocalRuntime {
-  private broker?: KafkaBroker;
-  private dynamo?: DynamoServer;
+  private infrastructure?: LocalInfrastructure;
+  private reloader?: HandlerReloader;
   private emulators: EsmEmulator[] = [];
   private api?: ApiGatewayEmulator;
   private offsets?: OffsetMonitor;
@@ -101,43 +97,27 @@ export class LocalRuntime {
     if (this.options.apiPort !== 0 && (await portOpen(this.options.apiPort))) {
       throw new LocalSetupError(`Port ${this.options.apiPort} is already in use; set PORT to a free port.`);
     }
-    mkdirSync(dir, { recursive: true });
-
-    let bootstrapServers = this.options.externalKafka;
-    if (!bootstrapServers) {
-      this.broker = new KafkaBroker({
-        dir: join(dir, 'kafka'),
-        port: this.options.kafkaPort,
-        controllerPort: this.options.kafkaPort + 1,
+    const infrastructure = new LocalInfrastructure({
+      dir,
+      config,
+      kafkaPort: this.options.kafkaPort,
+      ...(this.options.externalKafka ? { externalKafka: this.options.externalKafka } : {}),
+      dynamoPort: this.options.dynamoPort,
+      ...(this.options.jsonLogs ? { jsonLogs: true } : {}),
+      log,
+    });
+    this.infrastructure = infrastructure;
+    await infrastructure.start();
+    const { bootstrapServers } = infrastructure;
+    const kafka = new Kafka({ clientId: 'local-runtime', brokers: [bootstrapServers], logLevel: logLevel.ERROR });
+    if (this.options.watch) {
+      // After the infrastructure: the handler modules read its environment when they load.
+      this.reloader = new HandlerReloader({
+        root: this.options.watch.root ?? REPO_ROOT,
+        dir: join(dir, 'handlers'),
         log,
       });
-      await this.broker.start();
-      bootstrapServers = this.broker.bootstrapServers;
-    }
-    log(`Kafka ready on ${bootstrapServers}.`);
-
-    this.dynamo = new DynamoServer({ dir: join(dir, 'dynamodb'), port: this.options.dynamoPort });
-    await this.dynamo.start();
-    log(`DynamoDB API (dynalite) ready on ${this.dynamo.endpoint}.`);
-
-    this.configureEnvironment(bootstrapServers, this.dynamo.endpoint);
-
-    const kafka = new Kafka({ clientId: 'local-runtime', brokers: [bootstrapServers], logLevel: logLevel.ERROR });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const changes = await ensureTopics(
-        admin,
-        TOPICS.map((topic) => ({
-          name: topic.name,
-          partitions: topicPartitions(topic, config),
-          // One broker: every write is acknowledged by the only replica.
-          configs: { ...topicConfigs(topic, config), 'min.insync.replicas': '1' },
-        })),
-      );
-      log(`Topics ready (${TOPICS.length}; created ${changes.created.length}).`);
-    } finally {
-      await admin.disconnect();
+      await this.reloader.start();
     }
 
     const offsets = new OffsetMonitor({
@@ -166,27 +146,17 @@ export class LocalRuntime {
     });
     await this.tap.start();
 
-    const client = new DynamoDBClient({ endpoint: this.dynamo.endpoint });
-    await ensureTables(client, localTableName);
-    const seeded = await seedCatalogue(DynamoDBDocumentClient.from(client), localTableName('inventory'));
-    client.destroy();
-    log(
-      `Tables ready (${TABLES.length}); catalogue ${seeded > 0 ? `seeded with ${seeded} products` : 'kept as it was'}.`,
-    );
-
     this.kafka = kafka;
     this.metrics = metrics;
     this.bootstrapServers = bootstrapServers;
     await this.startTriggers();
 
     const apiSpec = SERVICE_SPECS['order-api'];
-    const apiModule = require(join('..', apiSpec.entry.replace(/\.ts$/, ''))) as {
-      handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-    };
     this.api = new ApiGatewayEmulator({
       port: this.options.apiPort,
       stage: 'local',
-      handler: apiModule.handler,
+      handler:
+        this.handlerOf<(event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>>('order-api'),
       functionName: 'local-order-api',
       timeoutSeconds: apiSpec.timeoutSeconds,
       observer: metrics.observer('order-api'),
@@ -197,6 +167,12 @@ export class LocalRuntime {
     this.apiUrl = url;
     this.consoleUrl = `${url}${CONSOLE_PATH}`;
     this.metricsUrl = `${url}${METRICS_PATH}`;
+    announcePipeline(dir, {
+      pid: process.pid,
+      bootstrapServers,
+      dynamoEndpoint: infrastructure.dynamoEndpoint,
+      apiUrl: url,
+    });
   }
 
   /** Starts one MSK trigger emulator per subscription (again, after stopTriggers). */
@@ -206,17 +182,14 @@ export class LocalRuntime {
     const faults = this.options.faults;
     for (const service of CONSUMER_SERVICES) {
       const spec = SERVICE_SPECS[service];
-      // Loaded once per function, as an execution environment would (require caches the module).
-      const module = require(join('..', spec.entry.replace(/\.ts$/, ''))) as { handler: KafkaLambdaHandler };
+      const handler = this.handlerOf<KafkaLambdaHandler>(service);
       for (const subscription of spec.subscriptions) {
         const emulator = new EsmEmulator({
           service,
           subscription,
           kafka,
           bootstrapServers,
-          handler: faults
-            ? faults.wrapHandler({ service, domain: subscription.domain }, module.handler)
-            : module.handler,
+          handler: faults ? faults.wrapHandler({ service, domain: subscription.domain }, handler) : handler,
           functionName: `local-${service}`,
           timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
           observer: this.metrics?.observer(service),
@@ -243,36 +216,26 @@ export class LocalRuntime {
   /** Stops everything it started, in reverse order, committing consumer offsets. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      withdrawPipeline(this.options.dir);
       await this.api?.stop();
       await this.stopTriggers();
       await this.tap?.stop();
       await this.offsets?.stop();
       // Each handler module keeps its function's producer, as its execution environment would.
+      await this.reloader?.stop();
       await disconnectSharedProducers();
-      await this.dynamo?.stop();
-      await this.broker?.stop();
+      await this.infrastructure?.stop();
     })();
     return this.stopping;
   }
 
-  /** The environment the handler modules read, as the CDK stack sets it on AWS. */
-  private configureEnvironment(bootstrapServers: string, dynamoEndpoint: string): void {
-    const env = process.env;
-    env[ENV.kafkaBootstrapServers] = bootstrapServers;
-    env[ENV.kafkaAuth] = 'plaintext';
-    env[ENV.dynamodbEndpoint] = dynamoEndpoint;
-    env[ENV.notificationOutboxDir] = join(this.options.dir, 'outbox');
-    env[ENV.powertoolsMetricsNamespace] = METRICS.namespace;
-    // EMF is for CloudWatch; locally it would only flood the console. Tracing is already off
-    // outside Lambda (no AWS_EXECUTION_ENV); saying so keeps it off if that variable leaks in.
-    env[ENV.powertoolsMetricsDisabled] = 'true';
-    env[ENV.powertoolsTraceEnabled] = 'false';
-    for (const table of TABLES) env[tableEnvVar(table)] = localTableName(table);
-    env.AWS_REGION ??= 'eu-west-1';
-    // dynalite accepts any credentials; the SDK insists on having some.
-    env.AWS_ACCESS_KEY_ID ??= 'local';
-    env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    if (!this.options.jsonLogs) env[ENV.powertoolsLogLevel] ??= 'WARN';
+  /**
+   * A function's handler: with reload on save, the slot that always calls its current code; else the
+   * module loaded once, as an execution environment would (require caches it).
+   */
+  private handlerOf<H>(service: ServiceName): H {
+    if (this.reloader) return this.reloader.handler(service) as H;
+    return (require(join('..', SERVICE_SPECS[service].entry.replace(/\.ts$/, ''))) as { handler: H }).handler;
   }
 
   private eventLine(service: ServiceName, line: string, fields?: Record<string, unknown>): void {

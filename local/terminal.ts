@@ -26,7 +26,7 @@ export function paint(text: string, colour: number, enabled: boolean): string {
   return enabled ? `\u001b[${colour}m${text}\u001b[39m` : text;
 }
 
-/** "12.3 MB", "850 kB", "512 B": decimal units, as Maven prints them. */
+/** "12.3 MB", "850 kB", "512 B": decimal units. */
 export function formatBytes(bytes: number): string {
   if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} kB`;
@@ -38,39 +38,29 @@ export function formatSeconds(ms: number): string {
 }
 
 export interface DownloadProgress {
+  /** Files and bytes fetched so far. */
   readonly files: number;
   readonly bytes: number;
+  /** What had to be fetched (files already in place are not counted). */
+  readonly totalFiles: number;
+  readonly totalBytes: number;
   readonly elapsedMs: number;
 }
 
 export function formatDownloadProgress(what: string, progress: DownloadProgress): string {
-  const done =
-    progress.files === 0
-      ? 'Maven is resolving, nothing downloaded yet'
-      : `${progress.files} file${progress.files === 1 ? '' : 's'} downloaded, ${formatBytes(progress.bytes)}`;
-  return `  still fetching ${what}: ${done}, ${formatSeconds(progress.elapsedMs)}`;
+  return (
+    `  still fetching ${what}: ${progress.files} of ${progress.totalFiles} files, ` +
+    `${formatBytes(progress.bytes)} of ${formatBytes(progress.totalBytes)}, ${formatSeconds(progress.elapsedMs)}`
+  );
 }
 
-/** The closing line of a download: what arrived, or that Maven had everything in its local repository. */
+/** The closing line of a download: what arrived, or that everything was already there. */
 export function formatDownloadDone(what: string, progress: DownloadProgress): string {
   const source =
-    progress.files === 0
-      ? 'all from the local Maven repository'
-      : `${progress.files} files, ${formatBytes(progress.bytes)} downloaded`;
+    progress.totalFiles === 0
+      ? 'already downloaded'
+      : `${progress.files} file${progress.files === 1 ? '' : 's'}, ${formatBytes(progress.bytes)} downloaded`;
   return `${what} ready (${source}; ${formatSeconds(progress.elapsedMs)}).`;
-}
-
-const MAVEN_UNITS: Record<string, number> = { B: 1, kB: 1_000, KB: 1_000, MB: 1_000_000, GB: 1_000_000_000 };
-
-/**
- * The bytes of one finished transfer from a Maven output line such as
- * `[INFO] Downloaded from central: https://.../kafka_2.13-4.1.2.jar (6.6 MB at 5.2 MB/s)`;
- * undefined for any other line.
- */
-export function mavenDownloadedBytes(line: string): number | undefined {
-  const match = /Downloaded from [^:]+: \S+ \((\d+(?:\.\d+)?) (B|kB|KB|MB|GB)\b/.exec(line);
-  if (!match) return undefined;
-  return Math.round(Number(match[1]) * (MAVEN_UNITS[match[2] as string] as number));
 }
 
 export function formatWaiting(what: string, elapsedMs: number, detail: string): string {

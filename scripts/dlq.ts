@@ -8,10 +8,11 @@
  * Connects as the handlers do, from KAFKA_BOOTSTRAP_SERVERS, KAFKA_AUTH (`iam` on AWS, `plaintext`
  * locally) and AWS_REGION. Replaying is safe: consumers skip event ids they already handled.
  */
-import type { Kafka } from 'kafkajs';
+
 import { kafkaSettings } from '../lambdas/shared/env';
 import { createKafka } from '../lambdas/shared/kafka/client';
 import { type DeadLetter, readDeadLetter } from '../lambdas/shared/kafka/dead-letter';
+import type { Kafka } from '../lambdas/shared/kafka/driver';
 import { KafkaProducer } from '../lambdas/shared/kafka/publisher';
 import { CONSUMER_SERVICES, type ConsumerServiceName, deadLetterTopic } from '../lib/topology';
 

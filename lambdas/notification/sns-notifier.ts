@@ -12,6 +12,7 @@
  * so the `recipient` attribute is what a filter policy or a relaying subscriber routes on.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { environmentCredentials } from '../shared/aws-credentials';
 import { tracer } from '../shared/observability';
 import type { NotificationMessage, Notifier, SendResult } from './notifier';
 
@@ -20,9 +21,12 @@ export const SNS_SUBJECT_MAX_CHARS = 99;
 
 let client: SNSClient | undefined;
 
-/** One client per execution environment, so its connections are reused across invocations; traced on AWS. */
+/**
+ * One client per execution environment, so its connections are reused across invocations; traced on
+ * AWS; signed with the environment credentials Lambda provides.
+ */
 export function sharedSnsClient(): SNSClient {
-  client ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 3 }));
+  client ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 3, credentials: environmentCredentials }));
   return client;
 }
 

@@ -5,8 +5,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import * as generated from '#event-validators';
 import { describe } from '../shared/events/validation';
-import * as generated from '../shared/events/validators.generated';
 import { PublishError } from '../shared/kafka/publisher';
 import { callerOf } from './caller';
 import type { OrderApiDeps } from './deps';

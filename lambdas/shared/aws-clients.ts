@@ -1,11 +1,13 @@
 /**
  * AWS SDK clients, one per execution environment, created on first use. Locally the DynamoDB
  * endpoint points at dynalite (DYNAMODB_ENDPOINT); on AWS it is unset and the SDK's defaults apply.
- * Each call is an X-Ray subsegment on AWS (the document client shares the captured client).
+ * Each call is an X-Ray subsegment on AWS (the document client shares the captured client). Requests
+ * are signed with environment credentials: on Lambda the execution role's, locally the runtime's.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/runtime-contract';
+import { environmentCredentials } from './aws-credentials';
 import { tracer } from './observability';
 
 let dynamo: DynamoDBClient | undefined;
@@ -14,9 +16,8 @@ let documents: DynamoDBDocumentClient | undefined;
 export function dynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
   if (!dynamo) {
     const endpoint = env[ENV.dynamodbEndpoint];
-    dynamo = tracer.captureAWSv3Client(
-      new DynamoDBClient(endpoint ? { endpoint, maxAttempts: 5 } : { maxAttempts: 5 }),
-    );
+    const options = { maxAttempts: 5, credentials: environmentCredentials };
+    dynamo = tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { ...options, endpoint } : options));
   }
   return dynamo;
 }

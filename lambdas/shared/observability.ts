@@ -5,21 +5,67 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRICS, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { ENV, METRICS, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
 import type { ServiceName } from '../../lib/topology';
 
+/** What the functions use of Powertools Tracer. */
+export type Tracing = Pick<
+  Tracer,
+  | 'isTracingEnabled'
+  | 'captureAWSv3Client'
+  | 'annotateColdStart'
+  | 'putAnnotation'
+  | 'getSegment'
+  | 'setSegment'
+  | 'addErrorAsMetadata'
+> & {
+  /**
+   * Runs `work` in an async context of its own, so a segment made current inside it stays inside:
+   * records run concurrently, and each one's SDK calls must nest under its own subsegment.
+   */
+  inOwnContext<T>(work: () => Promise<T>): Promise<T>;
+};
+
 /**
- * Off outside Lambda (no AWS_EXECUTION_ENV, so no X-Ray daemon to talk to) without a word. The only
- * HTTP the functions make is AWS SDK calls, traced per client: no global HTTP patching.
+ * Powertools Tracer's own rule (Tracer.setTracingEnabled): off when POWERTOOLS_TRACE_ENABLED is
+ * "false", and outside a Lambda execution environment (no AWS_EXECUTION_ENV), under SAM local or the
+ * Amplify mock. A test holds this copy to Powertools' answer.
  */
-export const tracer = new Tracer({ captureHTTPsRequests: false });
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env[ENV.powertoolsTraceEnabled] ?? '').trim().toLowerCase() === 'false') return false;
+  const executionEnv = (env.AWS_EXECUTION_ENV ?? '').trim();
+  return executionEnv !== '' && executionEnv !== 'AWS_Lambda_amplify-mock' && (env.AWS_SAM_LOCAL ?? '').trim() === '';
+}
+
+/** What Powertools Tracer does when tracing is off: nothing, and clients are returned as they are. */
+const TRACING_OFF: Tracing = {
+  isTracingEnabled: () => false,
+  captureAWSv3Client: (client) => client,
+  annotateColdStart: () => undefined,
+  putAnnotation: () => undefined,
+  getSegment: () => undefined,
+  setSegment: () => undefined,
+  addErrorAsMetadata: () => undefined,
+  inOwnContext: (work) => work(),
+};
+
+/**
+ * Powertools Tracer, required only when tracing is on: loading it loads the X-Ray SDK, whose
+ * automatic mode puts an async hook on every promise of the process (docs/TUNING.md).
+ */
+function powertoolsTracer(): Tracing {
+  const { createTracer } = require('./powertools-tracer') as typeof import('./powertools-tracer');
+  return createTracer();
+}
+
+export const tracer: Tracing = tracingEnabled() ? powertoolsTracer() : TRACING_OFF;
 
 export interface Instruments {
   readonly service: ServiceName;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  readonly tracer: Tracing;
 }
 
 export function instrumentsFor(service: ServiceName): Instruments {
@@ -43,8 +89,8 @@ export function flushMetrics(metrics: Metrics): void {
 /**
  * Runs `work` in its own X-Ray subsegment, as Powertools' captureLambdaHandler does for a handler:
  * annotated, the error kept as metadata. Records run concurrently, so the subsegment is made the
- * current one in a context of its own (the X-Ray SDK's namespace in automatic mode, as on Lambda):
- * the SDK calls made by `work` nest under it, and no other record's do.
+ * current one in a context of its own: the SDK calls made by `work` nest under it, and no other
+ * record's do.
  */
 export async function inSubsegment<T>(
   service: string,
@@ -71,7 +117,5 @@ export async function inSubsegment<T>(
       if (parent) tracer.setSegment(parent);
     }
   };
-  // Manual mode has no context to fork (and creating the namespace would hook every promise).
-  if (process.env.AWS_XRAY_MANUAL_MODE) return run();
-  return tracer.provider.getNamespace().runPromise(run) as Promise<T>;
+  return tracer.inOwnContext(run);
 }

@@ -3,7 +3,7 @@
  * grows partition counts. It never deletes a topic or shrinks one (Kafka cannot), and it leaves
  * topics it does not know alone.
  */
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../shared/kafka/driver';
 
 export interface WantedTopic {
   readonly name: string;

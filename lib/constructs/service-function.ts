@@ -8,7 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { FUNCTION_BUNDLE } from '../bundling';
+import { esbuildAliasArgs, FUNCTION_BUNDLE } from '../bundling';
 import type { PipelineConfig } from '../config';
 import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../runtime-contract';
 import type { TableName } from '../topology';
@@ -33,7 +33,8 @@ export interface ServiceFunctionProps {
 
 /**
  * The house Lambda function: Node.js 22 on arm64, esbuild-bundled (ESM, minified, source maps, the
- * AWS SDK v3 bundled rather than taken from the runtime), X-Ray tracing, its own log group, attached
+ * AWS SDK v3 bundled rather than taken from the runtime, only the validators of the events the function
+ * reads and writes, environment credentials only), X-Ray tracing, its own log group, attached
  * to the VPC's isolated subnets, and allowed to connect to the cluster with IAM.
  *
  * Grants are methods that also set the environment variable the handler reads, so the IAM policy
@@ -81,6 +82,8 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         sourcesContent: FUNCTION_BUNDLE.sourcesContent,
         externalModules: [...FUNCTION_BUNDLE.externalModules],
         banner: FUNCTION_BUNDLE.banner,
+        // Its own event validators and the SDK credential stand-ins (lib/bundling.ts).
+        esbuildArgs: esbuildAliasArgs(props.serviceName),
       },
     });
     this.cluster = props.cluster;

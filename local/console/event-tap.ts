@@ -5,7 +5,7 @@
  * shows recent history without reading the whole log.
  */
 import { randomUUID } from 'node:crypto';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import type { OffsetsSnapshot } from '../kafka-offsets';
 import { EventStore } from './event-store';
 import { tappedEvent } from './tapped-event';

@@ -21,7 +21,7 @@
  * - only the EventBridge operators in ./filter.ts are evaluated; other patterns are refused.
  */
 import type { Context } from 'aws-lambda';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
 import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {

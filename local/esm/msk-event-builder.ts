@@ -5,7 +5,7 @@
  * (Java) bytes.
  */
 import { createHash } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent, MskRecord, MskRecordHeader } from '../../lambdas/shared/kafka/msk-event';
 
 /** Lambda's synchronous invocation payload limit, which caps a batch (not adjustable on AWS). */

@@ -20,7 +20,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
 import { CLOUDEVENT_TYPE_PREFIX } from '../../lib/topology';
 import type { InvocationResult, Invoker, ResponseContext } from './invoke';

@@ -6,8 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { dynamoClient } from '../../lambdas/shared/aws-clients';
+import { type Admin, Kafka, logLevel, type Producer } from '../../lambdas/shared/kafka/driver';
 import { domainTopic } from '../../lib/topology';
 import type { EsmReading } from '../esm/readings';
 import { freePorts } from '../free-port';

@@ -3,7 +3,7 @@
  * triggers' consumer groups, and waiting until the pipeline has committed everything.
  */
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroupId, domainTopic, SERVICE_SPECS, TOPICS } from '../../lib/topology';
 import { sleep } from './orders';
 

@@ -1,4 +1,3 @@
-import type { Message } from 'kafkajs';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import OrderCreatedV1 from '../../lambdas/shared/events/examples/OrderCreated.v1.example.json';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
@@ -17,6 +16,7 @@ import {
   deadLetterRecord,
   kafkaDeadLetters,
 } from '../../lambdas/shared/kafka/dead-letter';
+import type { Message } from '../../lambdas/shared/kafka/driver';
 import {
   type DecodedRecord,
   decodeMskEvent,

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { KAFKA_VERSION } from '../../lib/config';
 import { TEST_BOOTSTRAP } from './broker';
 

@@ -1,8 +1,8 @@
 /** scripts/dlq.ts against a real broker: dead letters written as the handlers write them, read back and replayed. */
 import { randomUUID } from 'node:crypto';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createKafka } from '../../lambdas/shared/kafka/client';
 import { kafkaDeadLetters } from '../../lambdas/shared/kafka/dead-letter';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from '../../lambdas/shared/kafka/driver';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
 import { KafkaProducer } from '../../lambdas/shared/kafka/publisher';
 import { readDeadLetters, replay } from '../../scripts/dlq';

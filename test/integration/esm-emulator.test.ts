@@ -4,7 +4,7 @@
  * Every test has its own topics and consumer group, set through `overrides`, so the topology's
  * topics are never touched.
  */
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type Producer } from '../../lambdas/shared/kafka/driver';
 import { decodeMskEvent, type KafkaBatchResponse, type MskRecord } from '../../lambdas/shared/kafka/msk-event';
 import { subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import { cloudEventType, SERVICE_SPECS, type SubscriptionSpec } from '../../lib/topology';

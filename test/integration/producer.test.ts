@@ -1,9 +1,9 @@
 /** The shared Kafka producer and dead-letter sink against the real broker. */
 import { randomUUID } from 'node:crypto';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import { createKafka } from '../../lambdas/shared/kafka/client';
 import { kafkaDeadLetters } from '../../lambdas/shared/kafka/dead-letter';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from '../../lambdas/shared/kafka/driver';
 import { KafkaProducer, PublishError } from '../../lambdas/shared/kafka/publisher';
 import { domainTopic } from '../../lib/topology';
 import { TEST_BOOTSTRAP } from './broker';

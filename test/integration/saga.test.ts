@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from '../../lambdas/shared/kafka/driver';
 import { domainTopic } from '../../lib/topology';
 import { LocalRuntime } from '../../local/runtime';
 import { TEST_BOOTSTRAP } from './broker';

@@ -1,7 +1,7 @@
 /** Helpers for the MSK trigger emulator's conformance tests: topics, producing, reading, waiting, a recording handler. */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { Admin, ITopicConfig, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka, KafkaMessage, Message, Producer } from '../../lambdas/shared/kafka/driver';
 import { type DecodedRecord, decodeMskEvent, type MskEvent } from '../../lambdas/shared/kafka/msk-event';
 
 export function uniqueName(prefix: string): string {

@@ -1,22 +1,23 @@
 /**
  * Watching the local pipeline, against the real test broker: GET /metrics scraped after orders went
- * through the API, and the live console driven in headless Chromium (Debian's /usr/bin/chromium,
- * through playwright-core; no browser download).
+ * through the API, and the live console driven in headless Chromium through playwright-core: a
+ * system Chrome or Chromium, else the build the @sparticuz/chromium package carries (see
+ * test/support/browser.ts; no browser download).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from '../../lib/topology';
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
-import { LocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
+import { consoleTestBrowser } from '../support/browser';
+import { eventually } from '../support/eventually';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
-import { acquireRuntimeLock } from './runtime-lock';
+import { startTestRuntime, type TestRuntime } from './test-runtime';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ORDER = {
   customerId: 'c-42',
   items: [{ sku: 'SKU-001', quantity: 2 }],
@@ -35,16 +36,6 @@ const SAGA_OF_A_SHIPPED_ORDER = [
 /** The services subscribed to OrderCreated: each dead-letters a poison one. */
 const ORDER_CREATED_CONSUMERS = ['payment', 'inventory', 'order'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function createOrder(api: string, body: unknown = ORDER): Promise<string> {
   const response = await fetch(`${api}/orders`, {
     method: 'POST',
@@ -53,17 +44,6 @@ async function createOrder(api: string, body: unknown = ORDER): Promise<string> 
   });
   expect(response.status).toBe(202);
   return ((await response.json()) as { orderId: string }).orderId;
-}
-
-/** Polls until `check` returns a value (bounded). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function orderStatus(api: string, orderId: string): Promise<string | undefined> {
@@ -101,24 +81,15 @@ function poisonOrderCreated(orderId: string): string {
 }
 
 describe('watching the local pipeline', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pipeline-watch-'));
   const poisonId = `ord_POISON${Date.now()}`;
+  let pipeline: TestRuntime | undefined;
   let runtime: LocalRuntime;
   let api: string;
-  let releaseLock: () => void = () => undefined;
   const orders: Record<string, string> = {};
 
   beforeAll(async () => {
-    releaseLock = await acquireRuntimeLock();
-    runtime = new LocalRuntime({
-      dir,
-      kafkaPort: 0,
-      externalKafka: TEST_BOOTSTRAP,
-      apiPort: await freePort(),
-      dynamoPort: await freePort(),
-      log: () => undefined,
-    });
-    await runtime.start();
+    pipeline = await startTestRuntime('watch');
+    runtime = pipeline.runtime;
     api = runtime.apiUrl;
 
     orders.shipped = await createOrder(api);
@@ -136,11 +107,7 @@ describe('watching the local pipeline', () => {
     expect(await settled(api, orders.declined)).toBe('CANCELLED');
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    releaseLock();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pipeline?.stop());
 
   describe('GET /metrics', () => {
     it('is valid text exposition: HELP and TYPE for every family, every sample line parses, conventional names', async () => {
@@ -247,13 +214,10 @@ describe('watching the local pipeline', () => {
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `The console test needs Chromium at ${CHROMIUM}. Install it: sudo apt-get install -y chromium (Debian/Ubuntu).`,
-        );
-      }
+      const browser = await consoleTestBrowser();
+      process.stderr.write(`[console test] ${browser.executablePath} (${browser.source})\n`);
       context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
+        executablePath: browser.executablePath,
         headless: true,
         args: [
           '--headless',

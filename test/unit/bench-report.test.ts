@@ -43,10 +43,19 @@ function results(overrides: {
           bytes: overrides.bytes ?? 300 * 1024,
           initMs: s(15),
           initVsEmpty: overrides.initVsEmpty ?? 1.5,
+          initCpuMs: s(12),
+          initCpuVsEmpty: 1.2,
           packages: [],
         },
       ],
-      withTracerAndMetrics: { name: 'probe', bytes: 1, addedBytes: 1, initMs: s(1), packages: [] },
+      tracingOn: {
+        name: 'payment, tracing on',
+        bytes: 300 * 1024,
+        initMs: s(20),
+        initVsEmpty: 2,
+        initOffMs: s(15),
+        tracerBytes: 100 * 1024,
+      },
       sdkFromRuntime: [],
     },
     perRecord: {
@@ -105,6 +114,34 @@ describe('bench goals', () => {
     expect(markdown).toContain('cpu, 2 cores, 24 GiB');
     expect(markdown).toMatch(/Order-to-SHIPPED p99 .*\| 300 ms \| < 250 ms \| \*\*FAIL\*\* \|/);
   });
+
+  it('says when the bundles were re-measured apart from the rest of the run', () => {
+    // Prepare
+    const base = results({});
+    const remeasured: Results = {
+      ...base,
+      meta: {
+        ...base.meta,
+        bundlesRemeasured: {
+          date: '2026-12-01T00:00:00.000Z',
+          command: 'npm run bench -- --only=bundles',
+          plan: { initRounds: 9 },
+          loadAverageAtStart: '1 1 1',
+        },
+      },
+    };
+
+    // Act
+    const before = renderMarkdown(base);
+    const after = renderMarkdown(remeasured);
+
+    // Assess
+    expect(before).not.toContain('re-measured');
+    expect(after).toContain('Bundles and init re-measured 2026-12-01T00:00:00.000Z (section 3).');
+    expect(after).toContain('Re-measured 2026-12-01T00:00:00.000Z with `npm run bench -- --only=bundles`');
+    expect(after).toContain('**Tracing on.** payment, tracing on: init 20 ms');
+    expect(after).toMatch(/\| payment \| 300 KB \| 15 ms .*\| 1\.50× \| 12 ms .*\| 1\.20× \|/);
+  });
 });
 
 describe('bundle composition', () => {
@@ -122,6 +159,7 @@ describe('bundle composition', () => {
             'node_modules/kafkajs/src/producer.js': { bytesInOutput: 5 },
             'node_modules/@smithy/core/dist/index.js': { bytesInOutput: 7 },
             'lambdas/shared/events/validators.generated.ts': { bytesInOutput: 3 },
+            'lambdas/shared/events/validators/payment.generated.ts': { bytesInOutput: 4 },
             'lambdas/payment/core.ts': { bytesInOutput: 2 },
             'node_modules/tslib/tslib.js': { bytesInOutput: 0 },
           },
@@ -131,7 +169,7 @@ describe('bundle composition', () => {
     expect(packages).toEqual([
       { pkg: 'kafkajs', bytes: 15 },
       { pkg: '@smithy/core', bytes: 7 },
-      { pkg: '(project: generated validators)', bytes: 3 },
+      { pkg: '(project: generated validators)', bytes: 7 },
       { pkg: '(project)', bytes: 2 },
     ]);
   });

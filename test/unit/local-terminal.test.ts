@@ -5,7 +5,6 @@ import {
   formatDownloadDone,
   formatDownloadProgress,
   formatWaiting,
-  mavenDownloadedBytes,
   paint,
   serviceColour,
 } from '../../local/terminal';
@@ -51,28 +50,6 @@ describe('Function: serviceColour and paint', () => {
   });
 });
 
-describe('Function: mavenDownloadedBytes', () => {
-  it.each([
-    [
-      '[INFO] Downloaded from central: https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/4.1.2/kafka_2.13-4.1.2.jar (6.6 MB at 5.2 MB/s)',
-      6_600_000,
-    ],
-    ['Downloaded from central: https://repo.maven.apache.org/maven2/x/y/1/y-1.pom (2.1 kB at 40 kB/s)', 2_100],
-    ['[INFO] Downloaded from central: https://repo.maven.apache.org/maven2/x/y/1/y-1.pom (830 B at 9.1 kB/s)', 830],
-  ])('reads the size of a finished transfer: %s', (line, bytes) => {
-    expect(mavenDownloadedBytes(line)).toBe(bytes);
-  });
-
-  it.each([
-    '[INFO] Downloading from central: https://repo.maven.apache.org/maven2/x/y/1/y-1.jar',
-    '[INFO] Copying kafka_2.13-4.1.2.jar to /tmp/libs/kafka_2.13-4.1.2.jar',
-    '[ERROR] Failed to execute goal on project kafka-broker: Could not resolve dependencies',
-    '',
-  ])('ignores any other line: %s', (line) => {
-    expect(mavenDownloadedBytes(line)).toBeUndefined();
-  });
-});
-
 describe('Progress lines', () => {
   it.each([
     [0, '0 B'],
@@ -83,32 +60,33 @@ describe('Progress lines', () => {
     expect(formatBytes(bytes)).toBe(text);
   });
 
-  it('reports files, bytes and whole seconds of a download', () => {
+  it('reports files and bytes out of what has to be fetched, and whole seconds', () => {
     // Act
-    const line = formatDownloadProgress('Kafka 4.1.2', { files: 213, bytes: 46_849_000, elapsedMs: 10_480 });
+    const line = formatDownloadProgress('Kafka 4.1.2', {
+      files: 12,
+      bytes: 20_149_000,
+      totalFiles: 46,
+      totalBytes: 43_601_000,
+      elapsedMs: 10_480,
+    });
 
     // Assess
-    expect(line).toBe('  still fetching Kafka 4.1.2: 213 files downloaded, 46.8 MB, 10 s');
-  });
-
-  it('says "file" for one file', () => {
-    expect(formatDownloadProgress('Kafka', { files: 1, bytes: 500, elapsedMs: 5_000 })).toBe(
-      '  still fetching Kafka: 1 file downloaded, 500 B, 5 s',
-    );
-  });
-
-  it('says Maven is still resolving while nothing has arrived, instead of "0 files"', () => {
-    expect(formatDownloadProgress('Kafka', { files: 0, bytes: 0, elapsedMs: 15_000 })).toBe(
-      '  still fetching Kafka: Maven is resolving, nothing downloaded yet, 15 s',
-    );
+    expect(line).toBe('  still fetching Kafka 4.1.2: 12 of 46 files, 20.1 MB of 43.6 MB, 10 s');
   });
 
   it.each([
     [
-      { files: 407, bytes: 52_000_000, elapsedMs: 12_300 },
-      '46 Kafka jars ready (407 files, 52.0 MB downloaded; 12 s).',
+      { files: 46, bytes: 43_601_000, totalFiles: 46, totalBytes: 43_601_000, elapsedMs: 12_300 },
+      '46 Kafka jars ready (46 files, 43.6 MB downloaded; 12 s).',
     ],
-    [{ files: 0, bytes: 0, elapsedMs: 24_000 }, '46 Kafka jars ready (all from the local Maven repository; 24 s).'],
+    [
+      { files: 1, bytes: 9_769_826, totalFiles: 1, totalBytes: 9_769_826, elapsedMs: 2_000 },
+      '46 Kafka jars ready (1 file, 9.8 MB downloaded; 2 s).',
+    ],
+    [
+      { files: 0, bytes: 0, totalFiles: 0, totalBytes: 0, elapsedMs: 300 },
+      '46 Kafka jars ready (already downloaded; 0 s).',
+    ],
   ])('closes a download with what arrived: %j', (progress, line) => {
     expect(formatDownloadDone('46 Kafka jars', progress)).toBe(line);
   });

@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig, ITopicPartitionConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, ITopicPartitionConfig } from '../../lambdas/shared/kafka/driver';
 import { ensureTopics, type WantedTopic } from '../../lambdas/topic-admin/topics';
 
 type AdminCall =

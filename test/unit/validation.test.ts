@@ -103,7 +103,11 @@ describe('Function: validateCloudEvent', () => {
       const result = validateCloudEvent(event);
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'unknown event type "orderpipeline.OrderTeleported"' });
+      expect(result).toEqual({
+        ok: false,
+        problem: 'unknown-type',
+        reason: 'unknown event type "orderpipeline.OrderTeleported"',
+      });
     });
 
     it('rejects a schema version the event does not have', () => {
@@ -117,6 +121,8 @@ describe('Function: validateCloudEvent', () => {
       // Assess
       expect(result).toEqual({
         ok: false,
+        problem: 'unknown-version',
+        name: 'OrderCreated',
         reason: `unknown schema version in dataschema "${dataschema}" for OrderCreated`,
       });
     });
@@ -145,7 +151,12 @@ describe('Function: validateCloudEvent', () => {
       const result = validateCloudEvent(event);
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'OrderCreated v2 data: /items/0/quantity must be <= 100' });
+      expect(result).toEqual({
+        ok: false,
+        problem: 'data',
+        name: 'OrderCreated',
+        reason: 'OrderCreated v2 data: /items/0/quantity must be <= 100',
+      });
     });
 
     it('validates data against the version the dataschema names, so v2 data fails under v1', () => {
@@ -157,7 +168,12 @@ describe('Function: validateCloudEvent', () => {
       const result = validateCloudEvent(event);
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'OrderCreated v1 data: / must NOT have additional properties' });
+      expect(result).toEqual({
+        ok: false,
+        problem: 'data',
+        name: 'OrderCreated',
+        reason: 'OrderCreated v1 data: / must NOT have additional properties',
+      });
     });
 
     it('reports every violation, not only the first', () => {
@@ -183,7 +199,12 @@ describe('Function: validateCloudEvent', () => {
       const result = validateCloudEvent(event);
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'OrderCreated v2 data: / must NOT have additional properties' });
+      expect(result).toEqual({
+        ok: false,
+        problem: 'data',
+        name: 'OrderCreated',
+        reason: 'OrderCreated v2 data: / must NOT have additional properties',
+      });
     });
   });
 });

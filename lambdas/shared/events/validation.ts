@@ -1,12 +1,17 @@
 /**
  * Validation of CloudEvents against the repository's JSON Schemas: the envelope first, then the data
  * by the event's type and the version its `dataschema` names. The validators are compiled ahead of
- * time (validators.generated.ts), so neither the bundle nor the cold start carries the Ajv compiler.
+ * time, so neither the bundle nor the cold start carries the Ajv compiler.
+ *
+ * They come from `#event-validators` (package.json "imports"): every schema when run from source,
+ * and in a function's bundle only the events that function reads or writes (lib/bundling.ts). A
+ * known event type whose schema a function does not carry is told apart from an unknown type
+ * (`problem: 'not-carried'`), and `validateEnvelope` checks all that can be checked without it.
  */
 import type { ErrorObject } from 'ajv';
+import * as validators from '#event-validators';
 import { CLOUDEVENT_TYPE_PREFIX, EVENT_NAMES, EVENTS, type EventName } from '../../../lib/topology';
 import type { ReceivedEventData } from './types.generated';
-import * as validators from './validators.generated';
 
 export interface CloudEvent<T = unknown> {
   readonly specversion: '1.0';
@@ -26,14 +31,44 @@ export type ValidEvent = {
   [N in EventName]: { readonly name: N; readonly version: number; readonly event: CloudEvent<ReceivedEventData[N]> };
 }[EventName];
 
-export type ValidationResult = ({ readonly ok: true } & ValidEvent) | { readonly ok: false; readonly reason: string };
+/** Why a candidate is not a valid event. */
+export type ValidationProblem =
+  /** Not a CloudEvent envelope of this pipeline. */
+  | 'envelope'
+  /** A `type` no topology event has. */
+  | 'unknown-type'
+  /** A known type with a schema version the topology does not list. */
+  | 'unknown-version'
+  /** A known type and version whose data fails the schema (the reason names the field). */
+  | 'data'
+  /** A known type and version whose schema this function does not carry: it neither reads nor writes it. */
+  | 'not-carried';
+
+export interface ValidationFailure {
+  readonly ok: false;
+  readonly reason: string;
+  readonly problem: ValidationProblem;
+  /** The event name, when the type is known. */
+  readonly name?: EventName;
+}
+
+export type ValidationResult = ({ readonly ok: true } & ValidEvent) | ValidationFailure;
+
+/** An event whose envelope, type and schema version are valid; its data is not checked yet. */
+export interface KnownEvent {
+  readonly name: EventName;
+  readonly version: number;
+  readonly event: CloudEvent;
+}
+
+export type EnvelopeResult = ({ readonly ok: true } & KnownEvent) | ValidationFailure;
 
 interface GeneratedValidator {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
 }
 
-const generated = validators as unknown as Record<string, GeneratedValidator>;
+const generated = validators as unknown as Record<string, GeneratedValidator | undefined>;
 
 export const SCHEMA_BASE_URI = 'https://schemas.orderpipeline.dev/events/';
 
@@ -49,40 +84,60 @@ export function schemaVersionOf(dataschema: string, name?: EventName): number | 
   return Number(match[2]);
 }
 
-export type EnvelopeResult =
-  | { readonly ok: true; readonly name: EventName; readonly event: CloudEvent }
-  | { readonly ok: false; readonly reason: string };
-
-/** The envelope alone, and the event's name when its type is one of the catalogue's. */
-export function readEnvelope(candidate: unknown): EnvelopeResult {
-  const validateEnvelope = generated.envelope as GeneratedValidator;
-  if (!validateEnvelope(candidate)) {
-    return { ok: false, reason: `envelope: ${describe(validateEnvelope.errors)}` };
+/** Envelope, type and schema version: everything but the data, which needs the event's own schema. */
+export function validateEnvelope(candidate: unknown): EnvelopeResult {
+  const validateEnvelopeSchema = generated.envelope as GeneratedValidator;
+  if (!validateEnvelopeSchema(candidate)) {
+    return { ok: false, problem: 'envelope', reason: `envelope: ${describe(validateEnvelopeSchema.errors)}` };
   }
   const event = candidate as CloudEvent;
   const name = event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
   if (!event.type.startsWith(CLOUDEVENT_TYPE_PREFIX) || !EVENT_NAMES.includes(name)) {
-    return { ok: false, reason: `unknown event type "${event.type}"` };
+    return { ok: false, problem: 'unknown-type', reason: `unknown event type "${event.type}"` };
   }
-  return { ok: true, name, event };
+  const version = schemaVersionOf(event.dataschema, name);
+  if (version === undefined || !(EVENTS[name].versions as readonly number[]).includes(version)) {
+    return {
+      ok: false,
+      problem: 'unknown-version',
+      name,
+      reason: `unknown schema version in dataschema "${event.dataschema}" for ${name}`,
+    };
+  }
+  return { ok: true, name, version, event };
+}
+
+/** Whether this build carries the validator of an event version (a function bundles only its own). */
+export function carriesSchema(name: EventName, version: number): boolean {
+  return typeof generated[validatorKey(name, version)] === 'function';
+}
+
+/** The data of an event whose envelope passed, against the schema of its type and version. */
+export function validateEventData({ name, version, event }: KnownEvent): ValidationResult {
+  const validateData = generated[validatorKey(name, version)];
+  if (typeof validateData !== 'function') {
+    return {
+      ok: false,
+      problem: 'not-carried',
+      name,
+      reason:
+        `${name} v${version}: this function carries no validator for it, as it neither reads nor writes ` +
+        `${name} (lib/topology.ts decides which schemas each function bundles)`,
+    };
+  }
+  if (!validateData(event.data)) {
+    return { ok: false, problem: 'data', name, reason: `${name} v${version} data: ${describe(validateData.errors)}` };
+  }
+  return { ok: true, name, version, event } as ValidationResult;
 }
 
 export function validateCloudEvent(candidate: unknown): ValidationResult {
-  const envelope = readEnvelope(candidate);
-  return envelope.ok ? validateEventData(envelope.name, envelope.event) : envelope;
+  const known = validateEnvelope(candidate);
+  return known.ok ? validateEventData(known) : known;
 }
 
-/** The data of an event whose envelope is valid, against the schema version its `dataschema` names. */
-export function validateEventData(name: EventName, event: CloudEvent): ValidationResult {
-  const version = schemaVersionOf(event.dataschema, name);
-  if (version === undefined || !(EVENTS[name].versions as readonly number[]).includes(version)) {
-    return { ok: false, reason: `unknown schema version in dataschema "${event.dataschema}" for ${name}` };
-  }
-  const validateData = generated[`${name}_v${version}`] as GeneratedValidator;
-  if (!validateData(event.data)) {
-    return { ok: false, reason: `${name} v${version} data: ${describe(validateData.errors)}` };
-  }
-  return { ok: true, name, version, event } as ValidationResult;
+function validatorKey(name: EventName, version: number): string {
+  return `${name}_v${version}`;
 }
 
 /** `/items/0/quantity must be <= 100; / must have required property 'email'` */

@@ -14,7 +14,7 @@
 import type { Context } from 'aws-lambda';
 import { domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
 import type { ReceivedEventData } from '../events/types.generated';
-import { type CloudEvent, readEnvelope, validateEventData } from '../events/validation';
+import { type CloudEvent, validateEnvelope, validateEventData } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
 import { type Chain, chainsOf, deadlinesFor } from './batch-plan';
 import type { DeadLetterContext, DeadLetterSink } from './dead-letter';
@@ -263,15 +263,17 @@ function checkRecord(record: DecodedRecord, handlers: EventHandlers): CheckedRec
   } catch {
     return deadLetter('value is not JSON');
   }
-  const envelope = readEnvelope(parsed);
-  if (!envelope.ok) return deadLetter(envelope.reason);
-  const home = domainTopic(EVENTS[envelope.name].domain);
-  if (record.topic !== home) return deadLetter(`${envelope.name} belongs on ${home}, not ${record.topic}`);
-  const handler = handlers[envelope.name] as ((event: CloudEvent, record: DecodedRecord) => Promise<void>) | undefined;
+  // Envelope, type and version first: a function's bundle carries only the schemas of the events
+  // it reads and writes, so the data of another subscriber's event cannot be checked, nor need be.
+  const known = validateEnvelope(parsed);
+  if (!known.ok) return deadLetter(known.reason);
+  const home = domainTopic(EVENTS[known.name].domain);
+  if (record.topic !== home) return deadLetter(`${known.name} belongs on ${home}, not ${record.topic}`);
+  const handler = handlers[known.name] as ((event: CloudEvent, record: DecodedRecord) => Promise<void>) | undefined;
   // Another subscriber's event: the trigger's filter drops it on AWS, unless Lambda reads the
   // filter that lets plain-string poison through as matching JSON values too (RELIABILITY.md).
-  if (!handler) return { kind: 'skip', type: envelope.event.type };
-  const result = validateEventData(envelope.name, envelope.event);
+  if (!handler) return { kind: 'skip', type: known.event.type };
+  const result = validateEventData(known);
   if (!result.ok) return deadLetter(result.reason);
   return { kind: 'handle', cloudEvent: result.event, handler };
 }

@@ -6,7 +6,7 @@
  * one tool reads both: the original record inline under `payload`, keyed by the original key. Our
  * additions: `condition: "InvalidRecord"` and a `reason`, also in the `x-dlq-reason` header.
  */
-import type { Message } from 'kafkajs';
+import type { Message } from './driver';
 import type { MskRecord } from './msk-event';
 import type { RawRecordSink } from './publisher';
 

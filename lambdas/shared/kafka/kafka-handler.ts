@@ -15,9 +15,20 @@ import type { EventHandlers } from './consumer';
 import { kafkaDeadLetters } from './dead-letter';
 import { instrumentedConsumer, type ServiceRuntime } from './instrumented-consumer';
 import type { KafkaBatchResponse } from './msk-event';
-import { KafkaProducer } from './publisher';
+import { KafkaProducer, type SentBatch } from './publisher';
 
 const producers = new Map<string, KafkaProducer>();
+const sentListeners = new Set<(clientId: string, batch: SentBatch) => void>();
+
+/**
+ * Tells `listener` about every batch a shared producer of this process has had acknowledged, until
+ * the returned function is called. For local tools only (npm run invoke prints what a function
+ * published); nothing on AWS listens.
+ */
+export function watchSharedProducers(listener: (clientId: string, batch: SentBatch) => void): () => void {
+  sentListeners.add(listener);
+  return () => sentListeners.delete(listener);
+}
 
 /**
  * The execution environment's producer, shared by the service's publisher and its dead letters.
@@ -27,7 +38,9 @@ const producers = new Map<string, KafkaProducer>();
 export function sharedProducer(clientId: string): KafkaProducer {
   let producer = producers.get(clientId);
   if (!producer) {
-    producer = new KafkaProducer(createKafka(clientId, kafkaSettings()));
+    producer = new KafkaProducer(createKafka(clientId, kafkaSettings()), undefined, (batch) => {
+      for (const listener of sentListeners) listener(clientId, batch);
+    });
     producers.set(clientId, producer);
   }
   return producer;

@@ -4,10 +4,11 @@
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
  * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
  */
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
+import { type Kafka, type Message, Partitioners, type Producer } from './driver';
 
 export interface EventPublisher {
   /** Resolves once every event is acknowledged by all in-sync replicas. */
@@ -41,6 +42,9 @@ export function topicOf(event: CloudEvent): string {
   return domainTopic(spec.domain);
 }
 
+/** One acknowledged send: what a local tool that watches a producer (npm run invoke) is told. */
+export type SentBatch = readonly { readonly topic: string; readonly messages: readonly Message[] }[];
+
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
@@ -49,6 +53,8 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
   constructor(
     private readonly kafka: Kafka,
     private readonly timeoutMs = 10_000,
+    /** Called once the broker acknowledged a batch. */
+    private readonly onSent?: (batch: SentBatch) => void,
   ) {}
 
   async publish(events: readonly CloudEvent[]): Promise<void> {
@@ -81,6 +87,7 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
       await this.disconnect().catch(() => undefined);
       throw new PublishError(`Kafka did not acknowledge the batch: ${(error as Error).message}`, { cause: error });
     }
+    this.onSent?.(topicMessages);
   }
 
   private connected(): Promise<Producer> {

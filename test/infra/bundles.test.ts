@@ -1,0 +1,173 @@
+/**
+ * What each function's bundle carries, read from esbuild's metafile of a build with the deployed
+ * options (lib/bundling.ts, through the benchmark's builder): only the validators of the events the
+ * function reads or writes, and environment credentials without the SDK's default chain. Then the
+ * bundled clients are run in fresh Node.js processes to show they work with what is left.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
+import { type BuiltBundle, buildBundle, FUNCTION_ENTRIES, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
+import { functionValidatorsPath, SDK_CREDENTIAL_STAND_INS } from '../../lib/bundling';
+import { REQUEST_SCHEMAS } from '../../lib/schema-files';
+import { EVENT_NAMES, type EventName, SERVICES, type ServiceName, validatedEvents } from '../../lib/topology';
+import { startDynamo, type TestDynamo } from '../support/dynalite';
+
+const run = promisify(execFile);
+
+/** Packages of the default credential chain: everything credential-related but the environment provider. */
+const DEFAULT_CHAIN =
+  /node_modules\/@aws-sdk\/(credential-provider-(?!env\/)[^/]+|credential-providers|client-sts|client-sso[^/]*|nested-clients|token-providers)\//;
+const VALIDATORS_MODULE = /lambdas\/shared\/events\/validators(\.generated|\/[^/]+\.generated)\.ts$/;
+
+/** Source files with bytes in the bundle, relative to the repository (esbuild's metafile paths). */
+function bundledInputs(bundle: BuiltBundle): string[] {
+  const meta = JSON.parse(readFileSync(join(bundle.file, '..', 'meta.json'), 'utf8')) as Metafile;
+  const output = Object.entries(meta.outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
+  if (!output) throw new Error(`no index.mjs in the metafile of ${bundle.name}`);
+  return Object.entries(output.inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path);
+}
+
+/** The events whose validators a generated module exports. */
+function eventsValidatedBy(modulePath: string): EventName[] {
+  const names = Object.keys(jest.requireActual(join(REPO_ROOT, modulePath)));
+  const events = names.filter((n) => n !== 'envelope' && !(REQUEST_SCHEMAS as readonly string[]).includes(n));
+  return events.map((n) => {
+    const event = n.replace(/_v\d+$/, '') as EventName;
+    if (!EVENT_NAMES.includes(event)) throw new Error(`${modulePath} exports an unknown validator ${n}`);
+    return event;
+  });
+}
+
+const isService = (name: string): name is ServiceName => (SERVICES as readonly string[]).includes(name);
+
+/** Runs `call` of a bundled probe module in a fresh Node.js process; its answer or its error message. */
+async function inFreshProcess(
+  file: string,
+  call: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
+  const script =
+    'const m=await import(process.argv[1]);' +
+    `try{process.stdout.write(JSON.stringify({ok:true,value:await m.${call}}))}` +
+    'catch(e){process.stdout.write(JSON.stringify({ok:false,error:String(e&&e.message)}))}';
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
+    env,
+    encoding: 'utf8',
+  });
+  return JSON.parse(stdout);
+}
+
+describe('function bundles, built as CDK builds them', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'bundles-test-'));
+  const bundles = new Map<string, BuiltBundle>();
+
+  beforeAll(async () => {
+    for (const f of FUNCTION_ENTRIES) bundles.set(f.name, await buildBundle(f.name, f.entry, outDir));
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  const names = FUNCTION_ENTRIES.map((f) => [f.name]);
+
+  it.each(names)('%s carries no validator of an event it neither reads nor writes', (name) => {
+    // Act
+    const modules = bundledInputs(bundles.get(name) as BuiltBundle).filter((i) => VALIDATORS_MODULE.test(i));
+
+    // Assess: a service carries its own module, holding exactly its events; the topic admin none.
+    if (!isService(name)) {
+      expect(modules).toEqual([]);
+      return;
+    }
+    expect(modules).toEqual([functionValidatorsPath(name)]);
+    const carried = new Set(eventsValidatedBy(functionValidatorsPath(name)));
+    expect([...carried].sort()).toEqual([...validatedEvents(name)].sort());
+  });
+
+  it.each(names)("%s carries environment credentials, not the SDK's default credential chain", (name) => {
+    // Act
+    const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+    // Assess: every function signs MSK tokens; the services also have SDK clients (DynamoDB, SNS).
+    expect(inputs.filter((i) => DEFAULT_CHAIN.test(i))).toEqual([]);
+    const { '@aws-sdk/credential-provider-node': forClients, ...forSigner } = SDK_CREDENTIAL_STAND_INS;
+    expect(inputs).toEqual(expect.arrayContaining(Object.values(forSigner)));
+    if (isService(name)) expect(inputs).toContain(forClients);
+    expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+  });
+
+  it.each(names)('%s initialises in a fresh Node.js process, loading the tracer only with tracing on', async (name) => {
+    // Prepare: Powertools Tracer's module sets AWS_XRAY_CONTEXT_MISSING when it is evaluated, which
+    // tells from outside whether the bundle loaded it (and the X-Ray SDK with it).
+    const { file } = bundles.get(name) as BuiltBundle;
+    const load =
+      'const m=await import(process.argv[1]);' +
+      'process.stdout.write(typeof m.handler+" "+(process.env.AWS_XRAY_CONTEXT_MISSING ?? "tracer not loaded"))';
+
+    // Act
+    const runs = await Promise.all(
+      [lambdaLikeEnv(), lambdaLikeEnv({ tracing: true })].map((env) =>
+        run(process.execPath, ['--input-type=module', '-e', load, pathToFileURL(file).href], { env }),
+      ),
+    );
+
+    // Assess
+    expect(runs.map((r) => r.stdout)).toEqual(['function tracer not loaded', 'function IGNORE_ERROR']);
+  });
+
+  describe("the functions' own clients, bundled", () => {
+    let dynamo: TestDynamo;
+    let probe: BuiltBundle;
+    const credentials = {
+      AWS_ACCESS_KEY_ID: 'AKIDBUNDLEPROBE',
+      AWS_SECRET_ACCESS_KEY: 'bundle-probe-secret',
+      AWS_SESSION_TOKEN: 'bundle-probe-session',
+    };
+    // No home directory with ~/.aws files, no metadata endpoints: only what the environment says.
+    const bare = { PATH: process.env.PATH, HOME: join(outDir, 'no-home'), AWS_REGION: 'eu-west-1' };
+
+    beforeAll(async () => {
+      dynamo = await startDynamo();
+      probe = await buildBundle('probe', 'test/support/bundle-probe.ts', outDir, undefined, 'payment');
+    });
+    afterAll(() => dynamo.stop());
+
+    it('sign DynamoDB requests with environment credentials', async () => {
+      // Act
+      const answer = await inFreshProcess(probe.file, 'listTables()', {
+        ...bare,
+        ...credentials,
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+      });
+
+      // Assess
+      expect(answer).toEqual({ ok: true, value: expect.arrayContaining([dynamo.tableName('idempotency')]) });
+    });
+
+    it('sign an MSK IAM token with environment credentials, session token included', async () => {
+      // Act
+      const answer = await inFreshProcess(probe.file, "signMskToken('eu-west-1')", { ...bare, ...credentials });
+
+      // Assess
+      expect(answer.ok).toBe(true);
+      const url = new URL(Buffer.from(String(answer.ok && answer.value), 'base64url').toString('utf8'));
+      expect(url.hostname).toBe('kafka.eu-west-1.amazonaws.com');
+      expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDBUNDLEPROBE\/\d{8}\/eu-west-1\/kafka-cluster\//);
+      expect(url.searchParams.get('X-Amz-Security-Token')).toBe(credentials.AWS_SESSION_TOKEN);
+    });
+
+    it('look nowhere else for credentials: without them, the environment provider says so', async () => {
+      // Act
+      const answer = await inFreshProcess(probe.file, 'listTables()', { ...bare, DYNAMODB_ENDPOINT: dynamo.endpoint });
+
+      // Assess
+      expect(answer).toEqual({ ok: false, error: 'Unable to find environment variable credentials.' });
+    });
+  });
+});

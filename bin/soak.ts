@@ -6,7 +6,7 @@
  * docs/RELIABILITY.md.
  */
 import './../local/tracing-off';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseReading, readingName } from '../local/esm/readings';
@@ -21,6 +21,7 @@ const USAGE = `Usage: npm run soak -- [--minutes N] [--rate R] [--seed S] [--rea
   --reading <r>    the trigger emulator's reading where AWS is silent (default: ESM_READING, else
                    reported-only,per-record,leaves-only; see docs/RELIABILITY.md)
   --write-docs     write the figures into docs/RELIABILITY.md ("Soak" section)
+  --log <file>     write the pipeline's own lines (triggers, handlers) to <file>
 `;
 
 function options() {
@@ -31,6 +32,7 @@ function options() {
       seed: { type: 'string', default: '1' },
       reading: { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
+      log: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,6 +52,7 @@ function options() {
     seed: Math.floor(number('seed', values.seed, 0)),
     reading: parseReading(values.reading ?? process.env.ESM_READING),
     writeDocs: values['write-docs'] ?? false,
+    logFile: values.log,
   };
 }
 
@@ -80,7 +83,8 @@ function writeDocs(section: string): void {
 }
 
 async function main(): Promise<void> {
-  const { writeDocs: toDocs, ...settings } = options();
+  const { writeDocs: toDocs, logFile, ...settings } = options();
+  if (logFile) writeFileSync(logFile, '');
   const dir = join(localDir(), 'soak');
   rmSync(dir, { recursive: true, force: true });
   const started = Date.now();
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
     ...settings,
     dir: join(dir, 'runtime'),
     brokerDir: join(dir, 'broker'),
-    log: () => undefined,
+    log: logFile ? (line) => appendFileSync(logFile, `${line}\n`) : () => undefined,
     progress: say,
   });
   const command = `npm run soak -- --minutes ${settings.seconds / 60} --rate ${settings.ordersPerSecond} --seed ${settings.seed}`;

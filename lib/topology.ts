@@ -229,7 +229,15 @@ export interface ServiceSpec {
   readonly entry: string;
   readonly trigger: 'http' | 'kafka';
   readonly subscriptions: readonly SubscriptionSpec[];
+  /** The domain tables it uses; the idempotency table follows from `effectsOnce` (tablesOf). */
   readonly tables: Partial<Record<TableName, 'read' | 'readWrite'>>;
+  /**
+   * What makes a redelivered event take effect once. `domain-writes`: the service's own conditional
+   * writes find the event applied and re-publish the same event ids (no bookkeeping per event);
+   * `event-ids`: an effect outside our tables (an SNS message) needs Powertools idempotency on the
+   * CloudEvent id, in the idempotency table. Absent for the HTTP entry point.
+   */
+  readonly effectsOnce?: 'domain-writes' | 'event-ids';
   /** Sends customer notifications (SNS on AWS, a local outbox locally). */
   readonly notifies: boolean;
   readonly memoryMb: number;
@@ -275,7 +283,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/payment/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
-    tables: { payments: 'readWrite', idempotency: 'readWrite' },
+    tables: { payments: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     memoryMb: 512,
     timeoutSeconds: 30,
@@ -285,7 +294,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/inventory/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
-    tables: { inventory: 'readWrite', idempotency: 'readWrite' },
+    tables: { inventory: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     memoryMb: 512,
     timeoutSeconds: 30,
@@ -308,7 +318,8 @@ export const SERVICE_SPECS = {
       },
       { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY },
     ],
-    tables: { orders: 'readWrite', idempotency: 'readWrite' },
+    tables: { orders: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     memoryMb: 512,
     timeoutSeconds: 30,
@@ -318,7 +329,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/shipping/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderConfirmed'], ...LOW_LATENCY }],
-    tables: { idempotency: 'readWrite' },
+    tables: {},
+    effectsOnce: 'domain-writes',
     notifies: false,
     memoryMb: 256,
     timeoutSeconds: 30,
@@ -332,7 +344,8 @@ export const SERVICE_SPECS = {
       { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
       { domain: 'users', events: ['UserRegistered'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
     ],
-    tables: { idempotency: 'readWrite' },
+    tables: {},
+    effectsOnce: 'event-ids',
     notifies: true,
     memoryMb: 256,
     timeoutSeconds: 30,
@@ -371,6 +384,12 @@ export const TOPICS: readonly TopicSpec[] = [
     ownerService: s,
   })),
 ];
+
+/** Every table a service uses: its domain tables, and the idempotency table when effects need event ids. */
+export function tablesOf(service: ServiceName): Partial<Record<TableName, 'read' | 'readWrite'>> {
+  const spec: ServiceSpec = SERVICE_SPECS[service];
+  return spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+}
 
 /** Topics a service reads from. */
 export function consumedTopics(service: ServiceName): string[] {
@@ -416,4 +435,19 @@ export function consumersOf(event: EventName): ConsumerServiceName[] {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** Past the last possible redelivery, a day of margin for clocks and slow replays. */
+const PROOF_MARGIN_HOURS = 24;
+
+/**
+ * How long a proof that `service` applied an event must live (an idempotency record, a
+ * reservation): as long as that event can be delivered to it again, from the topics it consumes or
+ * from its dead-letter topic (whose records `scripts/dlq.ts replay` sends back), plus a day. A
+ * replay within it finds the proof; none can come after.
+ */
+export function proofLifetimeSeconds(service: ConsumerServiceName): number {
+  const consumed = new Set(consumedTopics(service));
+  const hours = TOPICS.filter((t) => consumed.has(t.name) || t.ownerService === service).map((t) => t.retentionHours);
+  return (Math.max(...hours) + PROOF_MARGIN_HOURS) * 3_600;
 }

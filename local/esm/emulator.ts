@@ -119,6 +119,9 @@ const CONSUMER_TUNING = {
   rebalanceTimeout: 10_000,
   heartbeatInterval: 500,
   maxWaitTimeInMs: 100,
+  // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a consumer
+  // that kafkajs gave up on (the broker gone for longer than its retries) restarts all the same.
+  retry: { restartOnFailure: async () => true },
 } as const;
 
 export class EsmConfigError extends Error {

@@ -50,6 +50,9 @@ export interface SoakSummary {
 }
 
 const BROKER_RESTART_EVERY_MS = 120_000;
+/** Faults that act on the next invocations of the triggers, as opposed to the broker or the topics. */
+const INVOCATION_FAULTS: ReadonlySet<SoakFault> = new Set(['reinvoke', 'crash', 'slow']);
+const MAX_FAULT_WAIT_MS = 60_000;
 const SHORT_TIMEOUT_SECONDS = 4;
 
 export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
@@ -80,6 +83,8 @@ async function soakWith(
     options.progress(`slot ${slot + 1}/${slots}: ${fault ?? 'no fault'}`);
     if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next);
     await sleep(Math.max(0, slotMs - (Date.now() - started)));
+    // A fault on invocations needs invocations: it stays on until it has hit one (or gives up).
+    if (fault && INVOCATION_FAULTS.has(fault)) await until(() => faults.injected > 0, MAX_FAULT_WAIT_MS);
     if (fault) taken[fault] += await clear(fault, pipeline, faults);
   }
   const placed = await placing;
@@ -195,4 +200,9 @@ async function paceOrders(
   for (const r of results)
     for (const [status, n] of Object.entries(r.refused)) refused[status] = (refused[status] ?? 0) + n;
   return { accepted: results.flatMap((r) => r.accepted), refused };
+}
+
+async function until(condition: () => boolean, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!condition() && Date.now() < deadline) await sleep(200);
 }

@@ -981,29 +981,45 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
     });
 
     it('stops starting records near the function timeout and reports those it did not start, as deferred', async () => {
-      // Prepare: a clock the handlers move on by 4 s per record, and 10 s left in the invocation.
+      // Prepare: a clock the handlers move on by 2 s per record, and 10 s left in the invocation.
       let clock = 1_000_000;
       const { deps, calls, outcomes, logger } = harness({
+        behaviour: () => {
+          clock += 2_000;
+        },
+      });
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 };
+
+      // Act: eight orders, one at a time; records may start until 9 s in (1 s kept back).
+      const response = await consumeBatch(keyedBatch('abcdefgh'), { ...deps, now: () => clock }, context);
+
+      // Assess: records start at 0, 2, 4 and 6 s; one at 8 s would still run at 9.8 s, when it must answer.
+      expect(calls.map((c) => c.record.offset)).toEqual([100, 101, 102, 103]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([104, 105, 106, 107]);
+      expect(outcomes).toEqual([{ handled: 4, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 4 }]);
+      expect(logger.entries).toContainEqual({
+        level: 'warn',
+        message: 'function time running short: records left for the retry',
+        fields: { records: 4 },
+      });
+    });
+
+    it('does not start a record that, as slow as the slowest so far, would still run when it must answer', async () => {
+      // Prepare: records take 4 s; 10 s left, so the cut-off (9 s) alone would start one at 8 s.
+      let clock = 1_000_000;
+      const { deps, calls } = harness({
         behaviour: () => {
           clock += 4_000;
         },
       });
       const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 };
 
-      // Act: five orders, one at a time; records may start until 9 s in (1 s kept back).
+      // Act
       const response = await consumeBatch(keyedBatch('abcde'), { ...deps, now: () => clock }, context);
 
-      // Assess: 0 s, 4 s and 8 s started; 12 s is past the cut-off.
-      expect(calls.map((c) => c.record.offset)).toEqual([100, 101, 102]);
-      expect(response).toEqual({
-        batchItemFailures: [failure('orders.events-0', 103), failure('orders.events-0', 104)],
-      });
-      expect(outcomes).toEqual([{ handled: 3, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 2 }]);
-      expect(logger.entries).toContainEqual({
-        level: 'warn',
-        message: 'function time running short: records left for the retry',
-        fields: { records: 2 },
-      });
+      // Assess: 0 s and 4 s started; at 8 s another 4 s would end past the answer at 9.8 s.
+      expect(calls.map((c) => c.record.offset)).toEqual([100, 101]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([102, 103, 104]);
     });
 
     it('always starts the first record, so every invocation can move its partition on', async () => {

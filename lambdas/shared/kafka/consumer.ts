@@ -83,7 +83,8 @@ const direct: AroundRecord = (_scope, process) => process();
  *
  * Close to the function timeout it stops starting records (and then answers, whatever still runs),
  * so a batch that is merely slow makes progress instead of timing out whole and spending every
- * record's retries. The first record always starts, so every invocation can move its partition on.
+ * record's retries; it does not start a record that, as slow as the slowest so far, would still run
+ * when it must answer. The first record always starts, so every invocation can move its partition on.
  */
 export async function consumeBatch(event: unknown, deps: ConsumerDeps, context?: Context): Promise<KafkaBatchResponse> {
   const records = decodeMskEvent(event);
@@ -102,14 +103,23 @@ export async function consumeBatch(event: unknown, deps: ConsumerDeps, context?:
   const concurrency = Math.max(1, Math.min(chains.length, deps.concurrency?.(records[0]?.topic ?? '') ?? 1));
   let nextChain = 0;
   let started = false;
-  const mayStart = () => !started || now() < deadlines.startBy;
+  // The longest a record took so far: one that would not end before the answer is not started,
+  // as it would only be left running (and compete with the retry) when the invocation answers.
+  let slowest = 0;
+  const mayStart = () => {
+    const at = now();
+    return !started || (at < deadlines.startBy && at + slowest < deadlines.answerBy);
+  };
   const worker = async () => {
     while (nextChain < chains.length && mayStart()) {
       const chain = chains[nextChain++] as Chain;
       for (const record of chain.records) {
         if (!mayStart()) break;
         started = true;
-        if (!(await processInScope(record, run))) break;
+        const began = now();
+        const done = await processInScope(record, run);
+        slowest = Math.max(slowest, now() - began);
+        if (!done) break;
       }
     }
   };

@@ -5,16 +5,16 @@
  *
  * What AWS does document is not a setting: a partial batch response names the failed records and
  * "Lambda can retry only the failed records" (kafka-retry-configurations.html); splitting a batch
- * (bisect) "does not count towards the retry quota" (documented for stream sources,
- * services-kinesis-errors.html; nothing says Kafka differs); an identifier that was not in the
- * event fails the whole batch.
+ * (bisect) does not use up the retry quota (documented for Kinesis, kinesis-on-failure-destination.html;
+ * nothing says Kafka differs); an identifier that was not in the event fails the whole batch.
  */
 
 export interface EsmReading {
   /**
    * What comes back after a partial batch response. `reported-only`: the records named, and the
    * others count as done (AWS's wording). `from-lowest`: the partition resumes from its lowest
-   * named offset, as Kafka's positional commits would suggest (records after it come again).
+   * named offset, as Lambda documents for Kinesis and Kafka's positional commits would suggest
+   * (records after it come again).
    */
   readonly partialRedelivery: 'reported-only' | 'from-lowest';
   /**

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   CONSUMER_SERVICES,
   type ConsumerServiceName,
@@ -14,6 +15,8 @@ import {
   MAX_EVENT_BYTES,
   SERVICE_SPECS,
 } from '../../lib/topology';
+import { compileFilters } from '../esm/filter';
+import type { EsmReading } from '../esm/readings';
 import { REPO_ROOT } from '../paths';
 
 export type PoisonKind = 'notJson' | 'wrongSchema' | 'unknownType' | 'noType' | 'oversize';
@@ -30,13 +33,27 @@ export interface Poison {
   readonly reason: RegExp;
 }
 
-/** Which services must dead-letter a poison record on `domain` (the filter passes it to them). */
-export function poisonReaders(domain: Domain, claims?: string): ConsumerServiceName[] {
-  return CONSUMER_SERVICES.filter((service) =>
-    SERVICE_SPECS[service].subscriptions.some(
-      (s) => s.domain === domain && (claims === undefined || s.events.some((e) => `orderpipeline.${e}` === claims)),
-    ),
-  );
+/**
+ * Which services must dead-letter a poison record on `domain`: those whose trigger filter passes it
+ * (evaluated with the emulator's own filter, under the reading), less those that skip it because it
+ * claims a known event of the topic that they do not handle. Over the size limit it is poison to
+ * every service it reaches: the consumer refuses it before reading its type.
+ */
+export function poisonReaders(
+  domain: Domain,
+  value: Buffer,
+  kind: PoisonKind,
+  claims: string | undefined,
+  reading: EsmReading,
+): ConsumerServiceName[] {
+  return CONSUMER_SERVICES.filter((service) => {
+    const subscription = SERVICE_SPECS[service].subscriptions.find((s) => s.domain === domain);
+    if (!subscription) return false;
+    const filterReading = { objectsAreLeaves: reading.filterValueMatch === 'whole-value' };
+    if (!compileFilters(subscriptionFilterPatterns(subscription), filterReading)(value)) return false;
+    if (claims === undefined || kind === 'oversize') return true;
+    return subscription.events.some((event) => cloudEventType(event) === claims);
+  });
 }
 
 /** Event types of each consumed topic whose poison copies claim to be them (each has a reader). */
@@ -59,19 +76,22 @@ function example(name: EventName): Record<string, unknown> {
  * Poison records of the given kinds (all by default) for every consumed topic. `tag` makes the keys
  * of one batch of poison unique, so several batches can be told apart in the dead-letter topics.
  */
-export function poisonRecords(kinds: readonly PoisonKind[] = POISON_KINDS, tag = ''): Poison[] {
+export function poisonRecords(reading: EsmReading, kinds: readonly PoisonKind[] = POISON_KINDS, tag = ''): Poison[] {
   return Object.entries(CLAIMED).flatMap(([domain, name]) => {
     const d = domain as Domain;
     const claims = cloudEventType(name);
-    const make = (kind: PoisonKind, value: string, reason: RegExp, claimed?: string): Poison => ({
-      key: `poison-${kind}-${domain}${tag}`,
-      kind,
-      domain: d,
-      value: Buffer.from(value),
-      ...(claimed ? { claims: claimed } : {}),
-      expectedIn: poisonReaders(d, claimed),
-      reason,
-    });
+    const make = (kind: PoisonKind, text: string, reason: RegExp, claimed?: string): Poison => {
+      const value = Buffer.from(text);
+      return {
+        key: `poison-${kind}-${domain}${tag}`,
+        kind,
+        domain: d,
+        value,
+        ...(claimed ? { claims: claimed } : {}),
+        expectedIn: poisonReaders(d, value, kind, claimed, reading),
+        reason,
+      };
+    };
     const all: Record<PoisonKind, () => Poison> = {
       notJson: () => make('notJson', `<order id="${randomUUID()}"/>`, /^value is not JSON$/),
       wrongSchema: () =>

@@ -81,7 +81,7 @@ async function soakWith(
   for (const [slot, fault] of schedule.entries()) {
     const started = Date.now();
     options.progress(`slot ${slot + 1}/${slots}: ${fault ?? 'no fault'}`);
-    if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next);
+    if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next, options.reading);
     await sleep(Math.max(0, slotMs - (Date.now() - started)));
     // A fault on invocations needs invocations: it stays on until it has hit one (or gives up).
     if (fault && INVOCATION_FAULTS.has(fault)) await until(() => faults.injected > 0, MAX_FAULT_WAIT_MS);
@@ -135,6 +135,7 @@ async function inject(
   poison: Poison[],
   slot: number,
   next: () => number,
+  reading: EsmReading,
 ): Promise<number> {
   faults.resetCounts();
   switch (fault) {
@@ -157,7 +158,7 @@ async function inject(
       return pipeline.republish(10);
     case 'poison': {
       const kinds = POISON_KINDS.filter(() => next() < 0.5);
-      const records = poisonRecords(kinds.length > 0 ? kinds : POISON_KINDS, `-soak${slot}`);
+      const records = poisonRecords(reading, kinds.length > 0 ? kinds : POISON_KINDS, `-soak${slot}`);
       poison.push(...records);
       await pipeline.produce(records);
       return records.length;

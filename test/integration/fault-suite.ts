@@ -129,7 +129,7 @@ export function faultSuite(reading: EsmReading): void {
       'dead-letters poison on every consumed topic, with its reason, and only in the services it reaches',
       async () => {
         await scenario('poison records', async () => {
-          const records = poisonRecords();
+          const records = poisonRecords(reading);
           poison.push(...records);
           const placing = placeOrders(api(), orderMix(40, 2));
           await pipeline.produce(records);

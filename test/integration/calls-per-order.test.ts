@@ -244,7 +244,7 @@ describe('what one order costs the consumers', () => {
     await pipeline?.stop();
   });
 
-  it(`ships a README order with at most ${MAX_CALLS_PER_ORDER} DynamoDB calls and one send per record`, async () => {
+  it(`ships a README order with at most ${MAX_CALLS_PER_ORDER} DynamoDB calls and at most one Kafka send per record`, async () => {
     // Act
     const { orderId, correlationId } = await placeOrder(pipeline.runtime.apiUrl);
     const status = await settled(pipeline.runtime.apiUrl, orderId);

@@ -3,6 +3,7 @@
  * these options to NodejsFunction's esbuild, and the benchmark (bench/) builds with them to measure
  * exactly what is deployed. Plain data, no CDK import.
  */
+import { esbuildTarget, LAMBDA_NODE_RUNTIME } from './function-settings';
 
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
@@ -10,8 +11,8 @@ export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module
 export const FUNCTION_BUNDLE = {
   format: 'esm',
   platform: 'node',
-  /** The Lambda runtime the functions run on (lambda.Runtime.NODEJS_22_X). */
-  target: 'node22',
+  /** The Node.js of the Lambda runtime every function runs on (lib/function-settings.ts). */
+  target: esbuildTarget(LAMBDA_NODE_RUNTIME),
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,

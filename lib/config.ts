@@ -4,7 +4,12 @@
  * Every check runs before a construct is built, so a bad combination fails `cdk synth` with a message
  * that names the setting and the fix rather than failing half-way through a deployment.
  */
-import { CONSUMER_SERVICES, type ConsumerServiceName, SERVICE_SPECS } from './topology';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
+  LAMBDA_MEMORY_MB,
+  MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS,
+} from './function-settings';
+import { CONSUMER_SERVICES, type ConsumerServiceName, SERVICE_SPECS, type ServiceSpec } from './topology';
 
 /**
  * The Apache Kafka version, once. MSK runs the KRaft line below; the local broker runs the exact
@@ -255,6 +260,7 @@ export function validateConfig(config: PipelineConfig): void {
       'set the burst at least as high as the steady rate',
     );
   }
+  validateFunctionSettings();
   for (const service of CONSUMER_SERVICES) {
     for (const sub of SERVICE_SPECS[service].subscriptions) {
       if (sub.batchSize < 1 || sub.batchSize > 10_000) {
@@ -267,6 +273,37 @@ export function validateConfig(config: PipelineConfig): void {
           'use 0..300',
         );
       }
+    }
+  }
+}
+
+/** Each service's memory and timeout against Lambda's limits and its trigger's (the topology's, unless given). */
+export function validateFunctionSettings(specs: Readonly<Record<string, ServiceSpec>> = SERVICE_SPECS): void {
+  for (const [service, spec] of Object.entries(specs)) {
+    const at = `topology ${service}`;
+    if (
+      !Number.isInteger(spec.memoryMb) ||
+      spec.memoryMb < LAMBDA_MEMORY_MB.min ||
+      spec.memoryMb > LAMBDA_MEMORY_MB.max
+    ) {
+      throw new ConfigError(
+        `${at} memoryMb`,
+        `is ${spec.memoryMb}`,
+        `use a whole number of MB from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max}`,
+      );
+    }
+    const limit =
+      spec.trigger === 'http' ? API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1 : MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS;
+    if (!(spec.timeoutSeconds >= 1 && spec.timeoutSeconds <= limit)) {
+      const why =
+        spec.trigger === 'http'
+          ? `API Gateway gives up after ${API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} s, so the function must stop first`
+          : `Kafka event source mappings only take functions with a timeout of ${MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS} s or less`;
+      throw new ConfigError(
+        `${at} timeoutSeconds`,
+        `(${spec.timeoutSeconds}) is out of range: ${why}`,
+        `use 1..${limit}`,
+      );
     }
   }
 }

@@ -182,6 +182,7 @@ export class LocalRuntime {
       handler: apiModule.handler,
       functionName: 'local-order-api',
       timeoutSeconds: apiSpec.timeoutSeconds,
+      memoryMb: apiSpec.memoryMb,
       observer: metrics.observer('order-api'),
       extraRoutes: observabilityRoutes({ metrics, offsets, tap: this.tap }),
       log: (line) => this.eventLine('order-api', line),

@@ -39,7 +39,7 @@ export class ApiStack extends Stack {
       config,
       network: props.network,
       cluster: props.kafka.cluster,
-      memoryMb: spec.memoryMb,
+      settings: spec,
     });
     props.services.wireService('order-api', this.function);
 

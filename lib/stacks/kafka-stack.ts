@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { KAFKA_VERSION, type PipelineConfig, type ProvisionedClusterConfig } from '../config';
 import { KafkaClusterRef } from '../constructs/kafka-cluster-ref';
 import { ServiceFunction } from '../constructs/service-function';
+import { TOPIC_ADMIN_FUNCTION } from '../function-settings';
 import { topicConfigs, topicPartitions } from '../topic-settings';
 import { TOPICS } from '../topology';
 import type { NetworkStack } from './network-stack';
@@ -149,8 +150,7 @@ export class KafkaStack extends Stack {
       config,
       network,
       cluster: this.cluster,
-      memoryMb: 256,
-      timeout: Duration.minutes(5),
+      settings: TOPIC_ADMIN_FUNCTION,
     });
     this.topicAdmin = admin;
     admin.addToRolePolicy(

@@ -190,14 +190,14 @@ describe('Services stack', () => {
     }
   });
 
-  it('runs every function on Node.js 22, arm64, traced, in the VPC', () => {
+  it('runs every function on Node.js 24, arm64, traced, in the VPC', () => {
     const functions = Object.values(services.findResources('AWS::Lambda::Function')).filter((f) =>
       JSON.stringify(f).includes('POWERTOOLS_SERVICE_NAME'),
     );
     expect(functions).toHaveLength(CONSUMER_SERVICES.length);
     for (const fn of functions as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         VpcConfig: { SubnetIds: expect.any(Array) },

@@ -68,6 +68,11 @@ export interface AlarmThresholds {
   readonly maxEventsFailed: number;
   /** p99 end-to-end age of the events one service handles (EventAgeMs), milliseconds. */
   readonly maxEventAgeMs: number;
+  /**
+   * Minutes without a single lag data point from an event source mapping before its
+   * LagNotReported alarm fires (a multiple of the 5-minute period).
+   */
+  readonly lagNotReportedMinutes: number;
 }
 
 export interface PipelineConfig {
@@ -91,6 +96,8 @@ export interface PipelineConfig {
   /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
   readonly seedCatalogue: boolean;
   readonly alarms: AlarmThresholds;
+  /** Subscribed to the alarm topic when set (`-c alarmEmail=ops@example.com`); it must confirm. */
+  readonly alarmEmail?: string;
 }
 
 const DEV_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -125,6 +132,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 5,
       maxEventsFailed: 5,
       maxEventAgeMs: 60_000,
+      lagNotReportedMinutes: 15,
     },
   },
   prod: {
@@ -156,6 +164,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 10,
       maxEventsFailed: 10,
       maxEventAgeMs: 30_000,
+      lagNotReportedMinutes: 15,
     },
   },
   'dev-serverless': {
@@ -179,6 +188,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 5,
       maxEventsFailed: 5,
       maxEventAgeMs: 60_000,
+      lagNotReportedMinutes: 15,
     },
   },
 };
@@ -194,6 +204,7 @@ export class ConfigError extends Error {
 export interface ConfigOverrides {
   readonly region?: string;
   readonly availabilityZones?: readonly string[];
+  readonly alarmEmail?: string;
 }
 
 /** Resolves a profile by name, applies overrides and validates the result. */
@@ -210,7 +221,12 @@ export function loadConfig(profile: string, overrides: ConfigOverrides = {}): Pi
   const availabilityZones =
     overrides.availabilityZones ??
     (region === base.region ? base.availabilityZones : ['a', 'b', 'c'].map((s) => `${region}${s}`));
-  const config: PipelineConfig = { ...base, region, availabilityZones };
+  const config: PipelineConfig = {
+    ...base,
+    region,
+    availabilityZones,
+    ...(overrides.alarmEmail === undefined ? {} : { alarmEmail: overrides.alarmEmail }),
+  };
   validateConfig(config);
   return config;
 }
@@ -245,6 +261,21 @@ export function validateConfig(config: PipelineConfig): void {
       `${p} deadLetterPartitions`,
       `is ${config.deadLetterPartitions}`,
       'use a whole number of at least 1',
+    );
+  }
+  if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {
+    throw new ConfigError(
+      `${p} alarmEmail`,
+      `"${config.alarmEmail}" is not an email address`,
+      'pass one address, e.g. -c alarmEmail=ops@example.com, or leave it out',
+    );
+  }
+  const quiet = config.alarms.lagNotReportedMinutes;
+  if (!Number.isInteger(quiet) || quiet < 5 || quiet % 5 !== 0) {
+    throw new ConfigError(
+      `${p} alarms.lagNotReportedMinutes`,
+      `is ${quiet}`,
+      'use a multiple of 5 minutes (the alarm period), at least 5',
     );
   }
   validatePollers(`${p} pollers`, config.pollers, config.partitions);

@@ -1,10 +1,11 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from '../config';
 import { ServiceFunction } from '../constructs/service-function';
 import { type JsonObject, type RequestSchemaName, readRequestSchema } from '../schema-files';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import { SERVICE_SPECS } from '../topology';
 import type { KafkaStack } from './kafka-stack';
 import type { NetworkStack } from './network-stack';
@@ -78,6 +79,13 @@ export class ApiStack extends Stack {
     this.api.root
       .addResource('users')
       .addMethod('POST', integration, this.bodyValidated('RegisterUserRequest', validator));
+
+    // RestApi's own endpoint output is keyed `ApiEndpoint<hash>`; one key the tools can name instead.
+    this.api.node.tryRemoveChild('Endpoint');
+    new CfnOutput(this, STACK_OUTPUTS.Api.endpoint, {
+      description: 'Invoke URL of the stage (SigV4-signed requests: curl --aws-sigv4, npm run smoke)',
+      value: this.api.url,
+    });
   }
 
   private bodyValidated(name: RequestSchemaName, validator: apigw.IRequestValidator): apigw.MethodOptions {

@@ -65,6 +65,16 @@ describe('Kafka stack (provisioned, dev)', () => {
     );
   });
 
+  it('follows the latest revision of its broker configuration, so changed settings reach the brokers', () => {
+    const [configId] = Object.keys(kafka.findResources('AWS::MSK::Configuration'));
+    kafka.hasResourceProperties('AWS::MSK::Cluster', {
+      ConfigurationInfo: {
+        Arn: { 'Fn::GetAtt': [configId, 'Arn'] },
+        Revision: { 'Fn::GetAtt': [configId, 'LatestRevision.Revision'] },
+      },
+    });
+  });
+
   it('declares every topology topic, domain and dead-letter, as AWS::MSK::Topic with its partitions and retention', () => {
     kafka.resourceCountIs('AWS::MSK::Topic', TOPICS.length);
     for (const topic of TOPICS) {
@@ -296,14 +306,14 @@ describe('Observability stack', () => {
   const { templates, stacks } = synthPipeline('dev');
   const observability = templates.observability;
 
-  it('alarms on lag and dead letters for every subscription, errors of every function, failures, dead letters and event age of every consumer, broker health and API 5xx', () => {
+  it('alarms on lag, missing lag, dead letters, dropped records, dead-letter delivery, polling and commit errors for every subscription, errors of every function, failures, dead letters and event age of every consumer, broker health and API 5xx', () => {
     const subscriptions = stacks.services.subscriptions.length;
     const functions = CONSUMER_SERVICES.length + 1;
     const consumers = CONSUMER_SERVICES.length;
     const brokers = 3;
     observability.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      subscriptions * 2 + functions + consumers * 3 + brokers * 3 + 1,
+      subscriptions * 7 + functions + consumers * 3 + brokers * 3 + 1,
     );
     observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'MaxOffsetLag',

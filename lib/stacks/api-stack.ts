@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from '../config';
 import { ServiceFunction } from '../constructs/service-function';
+import { BAD_REQUEST_BODY } from '../gateway-responses';
 import { type JsonObject, type RequestSchemaName, readRequestSchema } from '../schema-files';
 import { STACK_OUTPUTS } from '../stack-outputs';
 import { SERVICE_SPECS } from '../topology';
@@ -68,6 +69,14 @@ export class ApiStack extends Stack {
       requestValidatorName: 'body-and-parameters',
       validateRequestBody: true,
       validateRequestParameters: true,
+    });
+
+    // A body the model refuses gets the handler's 400 shape, naming what failed, instead of API
+    // Gateway's bare {"message":"Invalid request body"}.
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigw.ResponseType.of(BAD_REQUEST_BODY.type),
+      statusCode: String(BAD_REQUEST_BODY.statusCode),
+      templates: { [BAD_REQUEST_BODY.contentType]: BAD_REQUEST_BODY.template },
     });
 
     const orders = this.api.root.addResource('orders');

@@ -1,6 +1,12 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { KAFKA_VERSION } from '../../lib/config';
+import {
+  BAD_REQUEST_BODY,
+  jsonStringContent,
+  renderGatewayTemplate,
+  VALIDATION_ERROR_STRING,
+} from '../../lib/gateway-responses';
 import { MAX_FILTERS_PER_ESM, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   CONSUMER_SERVICES,
@@ -285,6 +291,31 @@ describe('API stack', () => {
       HttpMethod: 'POST',
       RequestModels: { 'application/json': Match.anyValue() },
       RequestValidatorId: Match.anyValue(),
+    });
+  });
+
+  it('answers a body its model refuses in the handler’s 400 shape, with API Gateway’s validation text', () => {
+    const [apiId] = Object.keys(api.findResources('AWS::ApiGateway::RestApi'));
+    api.resourceCountIs('AWS::ApiGateway::GatewayResponse', 1);
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      RestApiId: { Ref: apiId },
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseTemplates: {
+        'application/json': '{"error":"invalid_request","message":"$context.error.validationErrorString"}',
+      },
+    });
+    // The template the local emulator renders is the one deployed.
+    const [response] = Object.values(api.findResources('AWS::ApiGateway::GatewayResponse')) as {
+      Properties: { ResponseTemplates: Record<string, string> };
+    }[];
+    expect(response?.Properties.ResponseTemplates['application/json']).toBe(BAD_REQUEST_BODY.template);
+    const rendered = renderGatewayTemplate(BAD_REQUEST_BODY.template, {
+      [VALIDATION_ERROR_STRING]: jsonStringContent('[object has missing required properties (["email"])]'),
+    });
+    expect(JSON.parse(rendered)).toEqual({
+      error: 'invalid_request',
+      message: '[object has missing required properties (["email"])]',
     });
   });
 

@@ -9,6 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createKafka } from '../lambdas/shared/kafka/client';
 import { loadConfig } from '../lib/config';
 import { OPS_USAGE, parseOpsArgs, runOps } from './ops/cli';
+import { explain } from './ops/explain';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -31,18 +32,6 @@ async function main(argv: string[]): Promise<number> {
       out: (line) => console.log(line),
     },
   );
-}
-
-/** An error as one line an operator can act on. */
-export function explain(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'CredentialsProviderError') {
-    return `${error.message}: give the tool AWS credentials (--aws-profile <name>, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`;
-  }
-  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${error.name} ${error.message}`)) {
-    return `${error.name}: ${error.message} (the credentials in use lack that permission)`;
-  }
-  return error.message;
 }
 
 if (require.main === module) {

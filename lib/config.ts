@@ -114,7 +114,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     cluster: {
       mode: 'provisioned',
       // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
-      // (20 on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
+      // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
       // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
       // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
       brokerType: 'kafka.m7g.large',

@@ -134,20 +134,18 @@ export class ObservabilityStack extends Stack {
     description: string,
     shape: AlarmShape = SUSTAINED,
   ): cloudwatch.Alarm {
-    const periods = shape.kind === 'sustained' ? { evaluationPeriods: 3, datapointsToAlarm: 2 } : undefined;
+    const missing = shape.kind === 'missing';
+    const [evaluationPeriods, datapointsToAlarm] =
+      shape.kind === 'sustained' ? [3, 2] : shape.kind === 'any' ? [1, 1] : [shape.periods, shape.periods];
     const created = new cloudwatch.Alarm(this, `${family}${subject}`, {
       metric,
       threshold,
-      ...(periods ?? {
-        evaluationPeriods: shape.kind === 'missing' ? shape.periods : 1,
-        datapointsToAlarm: shape.kind === 'missing' ? shape.periods : 1,
-      }),
-      comparisonOperator:
-        shape.kind === 'missing'
-          ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-          : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData:
-        shape.kind === 'missing' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+      evaluationPeriods,
+      datapointsToAlarm,
+      comparisonOperator: missing
+        ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+        : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: missing ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `${description} Runbook: docs/OPERATIONS.md#${ALARM_RUNBOOK[family]}`,
     });
     created.addAlarmAction(this.alarmAction);

@@ -17,10 +17,13 @@ const context = (key: string): string | undefined => {
 const profiles = (context('profile') ?? 'dev').split(',');
 const azs = context('azs')?.split(',');
 const region = context('region');
+// `-c alarmEmail=ops@example.com` subscribes that address to every profile's alarm topic.
+const alarmEmail = context('alarmEmail');
 for (const profile of profiles) {
   const config = loadConfig(profile.trim(), {
     ...(region ? { region } : {}),
     ...(azs ? { availabilityZones: azs } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
   });
   applyNagSuppressions(addPipeline(app, config, process.env.CDK_DEFAULT_ACCOUNT));
 }

@@ -4,6 +4,8 @@
  * exactly what is deployed. Plain data, no CDK import, no import of handler code: the modules
  * substituted at bundle time are named by path.
  */
+
+import { esbuildTarget, LAMBDA_NODE_RUNTIME } from './function-settings';
 import { SERVICES, type ServiceName } from './topology';
 
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
@@ -12,8 +14,8 @@ export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module
 export const FUNCTION_BUNDLE = {
   format: 'esm',
   platform: 'node',
-  /** The Lambda runtime the functions run on (lambda.Runtime.NODEJS_22_X). */
-  target: 'node22',
+  /** The Node.js of the Lambda runtime every function runs on (lib/function-settings.ts). */
+  target: esbuildTarget(LAMBDA_NODE_RUNTIME),
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,

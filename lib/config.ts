@@ -5,10 +5,16 @@
  * that names the setting and the fix rather than failing half-way through a deployment.
  */
 import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
+  LAMBDA_MEMORY_MB,
+  MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS,
+} from './function-settings';
+import {
   CONSUMER_SERVICES,
   type ConsumerServiceName,
   SERVICE_SPECS,
   type ServiceName,
+  type ServiceSpec,
   type SubscriptionSpec,
 } from './topology';
 
@@ -23,7 +29,11 @@ export const KAFKA_VERSION = {
   local: '4.1.2',
 } as const;
 
-/** MSK Standard broker instance types (Express brokers do not support every broker setting we pin). */
+/**
+ * MSK Standard broker instance types (Express brokers do not support every broker setting we pin).
+ * kafka.t3.small stays allowed for experiments, but it takes new IAM connections at a fifth of the
+ * rate of the others: see the dev profile.
+ */
 export const BROKER_TYPES = [
   'kafka.t3.small',
   'kafka.m5.large',
@@ -69,6 +79,11 @@ export interface AlarmThresholds {
   readonly maxEventsFailed: number;
   /** p99 end-to-end age of the events one service handles (EventAgeMs), milliseconds. */
   readonly maxEventAgeMs: number;
+  /**
+   * Minutes without a single lag data point from an event source mapping before its
+   * LagNotReported alarm fires (a multiple of the 5-minute period).
+   */
+  readonly lagNotReportedMinutes: number;
 }
 
 export interface PipelineConfig {
@@ -92,6 +107,8 @@ export interface PipelineConfig {
   /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
   readonly seedCatalogue: boolean;
   readonly alarms: AlarmThresholds;
+  /** Subscribed to the alarm topic when set (`-c alarmEmail=ops@example.com`); it must confirm. */
+  readonly alarmEmail?: string;
 }
 
 const DEV_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -103,7 +120,11 @@ export const PROFILES: Record<string, PipelineConfig> = {
     availabilityZones: DEV_AZS,
     cluster: {
       mode: 'provisioned',
-      brokerType: 'kafka.t3.small',
+      // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
+      // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
+      // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
+      // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
+      brokerType: 'kafka.m7g.large',
       brokerCount: 3,
       volumeSizeGiB: 20,
       enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
@@ -126,6 +147,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 5,
       maxEventsFailed: 5,
       maxEventAgeMs: 60_000,
+      lagNotReportedMinutes: 15,
     },
   },
   prod: {
@@ -157,6 +179,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 10,
       maxEventsFailed: 10,
       maxEventAgeMs: 30_000,
+      lagNotReportedMinutes: 15,
     },
   },
   'dev-serverless': {
@@ -180,6 +203,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
       maxApi5xx: 5,
       maxEventsFailed: 5,
       maxEventAgeMs: 60_000,
+      lagNotReportedMinutes: 15,
     },
   },
 };
@@ -195,6 +219,7 @@ export class ConfigError extends Error {
 export interface ConfigOverrides {
   readonly region?: string;
   readonly availabilityZones?: readonly string[];
+  readonly alarmEmail?: string;
 }
 
 /** Resolves a profile by name, applies overrides and validates the result. */
@@ -211,7 +236,12 @@ export function loadConfig(profile: string, overrides: ConfigOverrides = {}): Pi
   const availabilityZones =
     overrides.availabilityZones ??
     (region === base.region ? base.availabilityZones : ['a', 'b', 'c'].map((s) => `${region}${s}`));
-  const config: PipelineConfig = { ...base, region, availabilityZones };
+  const config: PipelineConfig = {
+    ...base,
+    region,
+    availabilityZones,
+    ...(overrides.alarmEmail === undefined ? {} : { alarmEmail: overrides.alarmEmail }),
+  };
   validateConfig(config);
   return config;
 }
@@ -248,6 +278,21 @@ export function validateConfig(config: PipelineConfig): void {
       'use a whole number of at least 1',
     );
   }
+  if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {
+    throw new ConfigError(
+      `${p} alarmEmail`,
+      `"${config.alarmEmail}" is not an email address`,
+      'pass one address, e.g. -c alarmEmail=ops@example.com, or leave it out',
+    );
+  }
+  const quiet = config.alarms.lagNotReportedMinutes;
+  if (!Number.isInteger(quiet) || quiet < 5 || quiet % 5 !== 0) {
+    throw new ConfigError(
+      `${p} alarms.lagNotReportedMinutes`,
+      `is ${quiet}`,
+      'use a multiple of 5 minutes (the alarm period), at least 5',
+    );
+  }
   validatePollers(`${p} pollers`, config.pollers, config.partitions);
   for (const service of CONSUMER_SERVICES) {
     const override = config.pollerOverrides?.[service];
@@ -261,6 +306,7 @@ export function validateConfig(config: PipelineConfig): void {
       'set the burst at least as high as the steady rate',
     );
   }
+  validateFunctionSettings();
   for (const service of CONSUMER_SERVICES) {
     for (const sub of SERVICE_SPECS[service].subscriptions) validateSubscription(service, sub);
   }
@@ -296,6 +342,37 @@ export function validateSubscription(service: ServiceName, sub: SubscriptionSpec
   }
   if (!Number.isInteger(sub.concurrency) || sub.concurrency < 1 || sub.concurrency > sub.batchSize) {
     throw new ConfigError(at('concurrency'), `is ${sub.concurrency}`, `use 1..${sub.batchSize} (the batch size)`);
+  }
+}
+
+/** Each service's memory and timeout against Lambda's limits and its trigger's (the topology's, unless given). */
+export function validateFunctionSettings(specs: Readonly<Record<string, ServiceSpec>> = SERVICE_SPECS): void {
+  for (const [service, spec] of Object.entries(specs)) {
+    const at = `topology ${service}`;
+    if (
+      !Number.isInteger(spec.memoryMb) ||
+      spec.memoryMb < LAMBDA_MEMORY_MB.min ||
+      spec.memoryMb > LAMBDA_MEMORY_MB.max
+    ) {
+      throw new ConfigError(
+        `${at} memoryMb`,
+        `is ${spec.memoryMb}`,
+        `use a whole number of MB from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max}`,
+      );
+    }
+    const limit =
+      spec.trigger === 'http' ? API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1 : MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS;
+    if (!(spec.timeoutSeconds >= 1 && spec.timeoutSeconds <= limit)) {
+      const why =
+        spec.trigger === 'http'
+          ? `API Gateway gives up after ${API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} s, so the function must stop first`
+          : `Kafka event source mappings only take functions with a timeout of ${MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS} s or less`;
+      throw new ConfigError(
+        `${at} timeoutSeconds`,
+        `(${spec.timeoutSeconds}) is out of range: ${why}`,
+        `use 1..${limit}`,
+      );
+    }
   }
 }
 

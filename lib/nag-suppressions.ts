@@ -1,6 +1,5 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { ServiceFunction } from './constructs/service-function';
 import type { PipelineStacks } from './pipeline';
 
 /**
@@ -47,14 +46,8 @@ export function applyNagSuppressions(stacks: PipelineStacks): void {
   );
   for (const stack of all) {
     for (const child of stack.node.findAll()) {
-      // CDK's own singleton handlers pin their runtime; we do not control it.
-      if (child instanceof ServiceFunction) {
-        acknowledge(
-          child,
-          'AwsSolutions-L1',
-          'Pinned to Node.js 22 on purpose (the runtime the project targets and tests); a runtime bump is a deliberate change.',
-        );
-      }
+      // Our functions run the newest Node.js runtime aws-cdk-lib offers (lib/function-settings.ts), so
+      // AwsSolutions-L1 has nothing to say about them; CDK's own singleton handlers pin theirs.
       if (/AWS679f53fac002430cb0da5b7982bd2287|framework-onEvent/.test(child.node.id)) {
         acknowledge(child, 'AwsSolutions-L1', 'CDK-managed custom resource handler; aws-cdk-lib chooses its runtime.');
       }

@@ -1,6 +1,6 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import type { PipelineConfig } from './config';
-import { stackPrefix } from './naming';
+import { type PipelineStackPart, pipelineStackName } from './stack-outputs';
 import { ApiStack } from './stacks/api-stack';
 import { KafkaStack } from './stacks/kafka-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -18,31 +18,31 @@ export interface PipelineStacks {
 /** Adds the five stacks of one profile to an app. Stack names carry the profile so both can coexist. */
 export function addPipeline(app: App, config: PipelineConfig, account?: string): PipelineStacks {
   const env: Environment = { region: config.region, ...(account ? { account } : {}) };
-  const prefix = stackPrefix(config.profile);
+  const name = (part: PipelineStackPart) => pipelineStackName(config.profile, part);
   const common = { env, config };
-  const network = new NetworkStack(app, `${prefix}-Network`, {
+  const network = new NetworkStack(app, name('Network'), {
     ...common,
     description: 'Order pipeline: VPC and security groups',
   });
-  const kafka = new KafkaStack(app, `${prefix}-Kafka`, {
+  const kafka = new KafkaStack(app, name('Kafka'), {
     ...common,
     network,
     description: 'Order pipeline: MSK cluster and topics',
   });
-  const services = new ServicesStack(app, `${prefix}-Services`, {
+  const services = new ServicesStack(app, name('Services'), {
     ...common,
     network,
     kafka,
     description: 'Order pipeline: state, schemas and Kafka-triggered services',
   });
-  const api = new ApiStack(app, `${prefix}-Api`, {
+  const api = new ApiStack(app, name('Api'), {
     ...common,
     network,
     kafka,
     services,
     description: 'Order pipeline: REST API',
   });
-  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+  const observability = new ObservabilityStack(app, name('Observability'), {
     ...common,
     kafka,
     services,

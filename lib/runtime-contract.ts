@@ -164,3 +164,62 @@ export const TRACE_ANNOTATIONS = {
   eventType: 'eventType',
   orderId: 'orderId',
 } as const;
+
+/**
+ * Metrics Lambda publishes for each event source mapping, in `AWS/Lambda` with the dimension
+ * `EventSourceMappingUUID`, once the mapping's MetricsConfig enables their group (every mapping
+ * enables all three: lib/constructs/kafka-subscription.ts). Names and groups as the Lambda developer
+ * guide lists them: docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+ */
+export const ESM_METRICS = {
+  namespace: 'AWS/Lambda',
+  dimension: 'EventSourceMappingUUID',
+  /** KafkaMetrics: the largest lag (latest minus committed offset) over the topic's partitions. */
+  maxOffsetLag: 'MaxOffsetLag',
+  /** KafkaMetrics: the lag summed over the topic's partitions. */
+  sumOffsetLag: 'SumOffsetLag',
+  /** EventCount: records Lambda invoked the function with. */
+  invoked: 'InvokedEventCount',
+  /** EventCount: records of invocations that failed or reported batch item failures. */
+  failedInvoke: 'FailedInvokeEventCount',
+  /** EventCount: records Lambda wrote to the on-failure destination (our dead-letter topic). */
+  onFailureDelivered: 'OnFailureDestinationDeliveredEventCount',
+  /** EventCount: records Lambda dropped: given up on and not delivered anywhere. */
+  dropped: 'DroppedEventCount',
+  /** ErrorCount: records Lambda failed to write to the on-failure destination. */
+  onFailureDeliveryErrors: 'OnFailureDestinationDeliveryErrorCount',
+  /** ErrorCount: failed polls of the brokers. */
+  pollingErrors: 'PollingErrorCount',
+  /** ErrorCount: failed offset commits. */
+  commitErrors: 'CommitErrorCount',
+} as const;
+
+export type EsmMetricName = Exclude<
+  (typeof ESM_METRICS)[keyof typeof ESM_METRICS],
+  typeof ESM_METRICS.namespace | typeof ESM_METRICS.dimension
+>;
+
+/**
+ * Every alarm family (the alarm's construct id starts with it) and the section of
+ * docs/OPERATIONS.md that says what it means and what to do; each alarm's description links there,
+ * and a test checks that every section exists.
+ */
+export const ALARM_RUNBOOK = {
+  Api5xx: 'api-5xx',
+  FunctionErrors: 'function-errors',
+  EventsFailed: 'events-failed',
+  EventsDeadLettered: 'events-dead-lettered',
+  EventAge: 'event-age',
+  Lag: 'consumer-lag',
+  LagNotReported: 'lag-not-reported',
+  DeadLetters: 'records-dead-lettered-by-lambda',
+  Dropped: 'records-dropped-by-lambda',
+  DeadLetterDeliveryErrors: 'dead-letter-delivery-errors',
+  PollingErrors: 'polling-errors',
+  CommitErrors: 'commit-errors',
+  BrokerCpu: 'broker-cpu',
+  BrokerDisk: 'broker-disk',
+  UnderReplicated: 'under-replicated-partitions',
+} as const;
+
+export type AlarmFamily = keyof typeof ALARM_RUNBOOK;

@@ -5,6 +5,7 @@
  * nothing else spells a topic name, an event type or a consumer group. It is plain data with no
  * CDK import, so Lambda bundles and the local runtime can import it too.
  */
+import { type FunctionSettings, nodeOnArm } from './function-settings';
 
 export const DOMAINS = ['orders', 'payments', 'inventory', 'shipping', 'notifications', 'users'] as const;
 export type Domain = (typeof DOMAINS)[number];
@@ -223,7 +224,11 @@ export interface SubscriptionSpec {
   readonly concurrency: number;
 }
 
-export interface ServiceSpec {
+/**
+ * A service: its handler, trigger and wiring, and its function's settings (runtime, architecture,
+ * memory, timeout; lib/function-settings.ts), which the CDK stacks and the local runtime both read.
+ */
+export interface ServiceSpec extends FunctionSettings {
   readonly description: string;
   /** Handler entry, relative to the repository root. */
   readonly entry: string;
@@ -240,8 +245,6 @@ export interface ServiceSpec {
   readonly effectsOnce?: 'domain-writes' | 'event-ids';
   /** Sends customer notifications (SNS on AWS, a local outbox locally). */
   readonly notifies: boolean;
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
 }
 
 /**
@@ -275,8 +278,9 @@ export const SERVICE_SPECS = {
     subscriptions: [],
     tables: { orders: 'read', inventory: 'read', idempotency: 'readWrite' },
     notifies: false,
-    memoryMb: 512,
-    timeoutSeconds: 10,
+    // Below API Gateway's 29 s integration timeout, so a slow call ends as the function's own
+    // answer (or a Lambda error) rather than the gateway's 504 while the function runs on.
+    ...nodeOnArm(512, 10),
   },
   payment: {
     description: 'Charges the order total, and refunds it when the order is cancelled.',
@@ -286,8 +290,7 @@ export const SERVICE_SPECS = {
     tables: { payments: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    memoryMb: 512,
-    timeoutSeconds: 30,
+    ...nodeOnArm(512, 30),
   },
   inventory: {
     description: 'Reserves stock per SKU, all or nothing, and releases it on cancellation.',
@@ -297,8 +300,7 @@ export const SERVICE_SPECS = {
     tables: { inventory: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    memoryMb: 512,
-    timeoutSeconds: 30,
+    ...nodeOnArm(512, 30),
   },
   order: {
     description: 'The order saga and the only writer of the order view.',
@@ -321,8 +323,7 @@ export const SERVICE_SPECS = {
     tables: { orders: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    memoryMb: 512,
-    timeoutSeconds: 30,
+    ...nodeOnArm(512, 30),
   },
   shipping: {
     description: 'Prepares a shipment (carrier, tracking number) for each confirmed order.',
@@ -332,8 +333,7 @@ export const SERVICE_SPECS = {
     tables: {},
     effectsOnce: 'domain-writes',
     notifies: false,
-    memoryMb: 256,
-    timeoutSeconds: 30,
+    ...nodeOnArm(256, 30),
   },
   notification: {
     description: 'Tells customers about confirmed, cancelled and shipped orders, and greets new users.',
@@ -347,8 +347,7 @@ export const SERVICE_SPECS = {
     tables: {},
     effectsOnce: 'event-ids',
     notifies: true,
-    memoryMb: 256,
-    timeoutSeconds: 30,
+    ...nodeOnArm(256, 30),
   },
 } as const satisfies Record<ServiceName, ServiceSpec>;
 

@@ -125,19 +125,32 @@ interface ValidateFunction {
 const VALIDATORS = generated as unknown as Record<RequestSchemaName, ValidateFunction>;
 
 /**
- * Whether the body is JSON that satisfies the model, as API Gateway's request validator decides.
- * API Gateway ignores `format`; the generated validators check it, but they are compiled with
- * `allErrors`, so a body whose only failures are `format` ones is one API Gateway would let through
- * (the two readings could part only under anyOf, oneOf or not, which the request schemas do not use).
+ * What is wrong with the body against the model, as API Gateway's request validator decides, or
+ * undefined when it passes. API Gateway ignores `format`; the generated validators check it, but
+ * they are compiled with `allErrors`, so a body whose only failures are `format` ones is one API
+ * Gateway would let through (the two readings could part only under anyOf, oneOf or not, which the
+ * request schemas do not use).
+ *
+ * The text names each failing field by its JSON pointer, in the words of the handler's own 400s
+ * (plus the name of a property that is not allowed). It stands in for API Gateway's
+ * `$context.error.validationErrorString`, whose wording AWS does not specify and which differs.
  */
-export function conformsToModel(model: RequestSchemaName, body: Buffer): boolean {
+export function modelViolation(model: RequestSchemaName, body: Buffer): string | undefined {
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
-    return false;
+    return body.length === 0 ? 'the body is empty; send a JSON object' : 'the body is not valid JSON (UTF-8)';
   }
   const validate = VALIDATORS[model];
-  if (validate(data)) return true;
-  return (validate.errors ?? []).every((error) => error.keyword === 'format');
+  if (validate(data)) return undefined;
+  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'format');
+  if (errors.length === 0) return undefined;
+  return errors.map(describeError).join('; ');
+}
+
+function describeError(error: ErrorObject): string {
+  const at = error.instancePath || '/';
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+  return `${at} ${error.message ?? 'is invalid'}${extra === undefined ? '' : ` (${extra})`}`;
 }

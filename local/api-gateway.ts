@@ -16,6 +16,9 @@
  *   timeout is a Lambda error (502). The handler is not frozen either: it runs on in the background.
  * - Bodies that are not text (a binary Content-Type, or bytes that are not UTF-8) reach the handler
  *   base64 encoded. The deployed API registers no binary media types, so AWS would pass them as text.
+ * - A body its model refuses gets the stack's BAD_REQUEST_BODY response, `{"error":"invalid_request",
+ *   "message":...}`, as on AWS; the message is this emulator's own text naming each failing field
+ *   (local/api-gateway-routes.ts), where AWS puts its validation text.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -28,9 +31,16 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS } from '../lib/function-settings';
+import {
+  BAD_REQUEST_BODY,
+  jsonStringContent,
+  renderGatewayTemplate,
+  VALIDATION_ERROR_STRING,
+} from '../lib/gateway-responses';
 import { buildProxyEvent } from './api-gateway-event';
 import { localPrincipalOf } from './api-gateway-identity';
-import { conformsToModel, matchRoute, modelFor } from './api-gateway-routes';
+import { matchRoute, modelFor, modelViolation } from './api-gateway-routes';
 import { functionArn, lambdaContext } from './esm/invoke';
 import type { FunctionObserver } from './function-observer';
 
@@ -56,7 +66,7 @@ export interface ApiGatewayEmulatorOptions {
 /** API Gateway's payload limit for REST APIs: 10 MB. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout for REST APIs, whatever the function's own timeout. */
-export const INTEGRATION_TIMEOUT_SECONDS = 29;
+export const INTEGRATION_TIMEOUT_SECONDS = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS;
 
 interface Answer {
   readonly statusCode: number;
@@ -156,7 +166,8 @@ export class ApiGatewayEmulator {
     if (signer.kind === 'refused') return { ...gatewayError(403, signer.message), note: 'signature refused' };
 
     const model = modelFor(route.method, header(req, 'content-type'));
-    if (model && !conformsToModel(model, body)) return gatewayError(400, 'Invalid request body');
+    const violation = model ? modelViolation(model, body) : undefined;
+    if (violation !== undefined) return badRequestBody(violation);
 
     const event = buildProxyEvent(
       {
@@ -266,6 +277,17 @@ function gatewayError(statusCode: number, message: string, headers: Record<strin
       ...Object.entries(headers).map(([k, v]): [string, string[]] => [k, [v]]),
     ],
     body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+/** The API stack's BAD_REQUEST_BODY gateway response (lib/gateway-responses.ts), rendered as API Gateway does. */
+function badRequestBody(violation: string): Answer {
+  return {
+    statusCode: BAD_REQUEST_BODY.statusCode,
+    headers: [['Content-Type', [BAD_REQUEST_BODY.contentType]]],
+    body: Buffer.from(
+      renderGatewayTemplate(BAD_REQUEST_BODY.template, { [VALIDATION_ERROR_STRING]: jsonStringContent(violation) }),
+    ),
   };
 }
 

@@ -159,6 +159,7 @@ export class LocalRuntime {
         this.handlerOf<(event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>>('order-api'),
       functionName: 'local-order-api',
       timeoutSeconds: apiSpec.timeoutSeconds,
+      memoryMb: apiSpec.memoryMb,
       observer: metrics.observer('order-api'),
       extraRoutes: observabilityRoutes({ metrics, offsets, tap: this.tap }),
       log: (line) => this.eventLine('order-api', line),

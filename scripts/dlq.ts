@@ -59,7 +59,23 @@ export async function replay(producer: KafkaProducer, letters: readonly DeadLett
   for (const letter of letters) await producer.send(letter.replay.topic, [letter.replay.message]);
 }
 
-function summary(letter: StoredDeadLetter): Record<string, unknown> {
+/**
+ * The dead letters named by DLQ `<partition>:<offset>`, or all of them when none is named. A name
+ * that matches no dead letter is an error, so a typo never replays less than was asked for.
+ */
+export function pickDeadLetters(letters: readonly StoredDeadLetter[], picks: readonly string[]): StoredDeadLetter[] {
+  if (picks.length === 0) return [...letters];
+  const unknown = picks.filter((p) => !letters.some((l) => `${l.partition}:${l.offset}` === p));
+  if (unknown.length > 0) {
+    throw new Error(
+      `no dead letter at ${unknown.join(', ')}; name them as <partition>:<offset>, as "read" prints them under "dlq"`,
+    );
+  }
+  return letters.filter((l) => picks.includes(`${l.partition}:${l.offset}`));
+}
+
+/** One dead letter as the tools print it: where it sits, why it is there, where it came from, what it was. */
+export function dlqSummary(letter: StoredDeadLetter): Record<string, unknown> {
   const value = letter.replay.message.value?.toString('utf8');
   let event: unknown = value ?? null;
   try {
@@ -84,10 +100,10 @@ async function main(args: string[]): Promise<void> {
   const kafka = createKafka('dlq-tool', kafkaSettings());
   const letters = await readDeadLetters(kafka, deadLetterTopic(service as ConsumerServiceName));
   if (command === 'read') {
-    for (const letter of letters) console.log(JSON.stringify(summary(letter)));
+    for (const letter of letters) console.log(JSON.stringify(dlqSummary(letter)));
     return;
   }
-  const chosen = picked.length === 0 ? letters : letters.filter((l) => picked.includes(`${l.partition}:${l.offset}`));
+  const chosen = pickDeadLetters(letters, picked);
   const producer = new KafkaProducer(kafka);
   try {
     await replay(producer, chosen);

@@ -1,27 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ESM_METRICS, type EsmMetricName } from '../runtime-contract';
 
 /**
- * Metrics of one MSK event source mapping. With `MetricsConfig` enabled, Lambda publishes them in
- * AWS/Lambda under the mapping's UUID: lag (KafkaMetrics), and counts such as the records it
- * delivered to the on-failure (dead-letter) destination (EventCount).
+ * A metric of one MSK event source mapping (lib/runtime-contract.ts, ESM_METRICS): lag as the
+ * maximum of the period, counts as sums.
  */
 export function metricEsm(
   mapping: lambda.IEventSourceMapping,
-  metricName:
-    | 'MaxOffsetLag'
-    | 'SumOffsetLag'
-    | 'OnFailureDestinationDeliveredEventCount'
-    | 'FailedInvokeEventCount'
-    | 'InvokedEventCount',
+  metricName: EsmMetricName,
   options: cloudwatch.MetricOptions = {},
 ): cloudwatch.Metric {
-  const lag = metricName.endsWith('OffsetLag');
+  const lag = metricName === ESM_METRICS.maxOffsetLag || metricName === ESM_METRICS.sumOffsetLag;
   return new cloudwatch.Metric({
-    namespace: 'AWS/Lambda',
+    namespace: ESM_METRICS.namespace,
     metricName,
-    dimensionsMap: { EventSourceMappingUUID: mapping.eventSourceMappingId },
+    dimensionsMap: { [ESM_METRICS.dimension]: mapping.eventSourceMappingId },
     statistic: lag ? 'Maximum' : 'Sum',
     period: Duration.minutes(1),
     ...options,

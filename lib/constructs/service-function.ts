@@ -10,6 +10,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { esbuildAliasArgs, FUNCTION_BUNDLE } from '../bundling';
 import type { PipelineConfig } from '../config';
+import {
+  esbuildTarget,
+  type FunctionSettings,
+  type LambdaArchitecture,
+  type LambdaRuntime,
+} from '../function-settings';
 import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../runtime-contract';
 import type { TableName } from '../topology';
 import type { KafkaClusterRef } from './kafka-cluster-ref';
@@ -25,17 +31,23 @@ export interface ServiceFunctionProps {
   readonly config: PipelineConfig;
   readonly network: { readonly vpc: ec2.IVpc; readonly functionSecurityGroup: ec2.ISecurityGroup };
   readonly cluster: KafkaClusterRef;
-  /** @default 512 */
-  readonly memoryMb?: number;
-  /** @default 30 seconds */
-  readonly timeout?: Duration;
+  /** Runtime, architecture, memory and timeout: a service's spec in lib/topology.ts, no defaults here. */
+  readonly settings: FunctionSettings;
 }
 
+const RUNTIMES: Record<LambdaRuntime, lambda.Runtime> = { 'nodejs24.x': lambda.Runtime.NODEJS_24_X };
+const ARCHITECTURES: Record<LambdaArchitecture, lambda.Architecture> = {
+  arm64: lambda.Architecture.ARM_64,
+  x86_64: lambda.Architecture.X86_64,
+};
+
 /**
- * The house Lambda function: Node.js 22 on arm64, esbuild-bundled (ESM, minified, source maps, the
- * AWS SDK v3 bundled rather than taken from the runtime, only the validators of the events the function
- * reads and writes, environment credentials only), X-Ray tracing, its own log group, attached
- * to the VPC's isolated subnets, and allowed to connect to the cluster with IAM.
+ * The house Lambda function: runtime, architecture, memory and timeout from the settings it is
+ * given (lib/function-settings.ts, through the topology), esbuild-bundled for that runtime (ESM,
+ * minified, source maps, the AWS SDK v3 bundled rather than taken from the runtime, only the
+ * validators of the events the function reads and writes, environment credentials only), X-Ray
+ * tracing, its own log group, attached to the VPC's isolated subnets, and allowed to connect to
+ * the cluster with IAM.
  *
  * Grants are methods that also set the environment variable the handler reads, so the IAM policy
  * and the runtime contract cannot drift apart.
@@ -55,10 +67,10 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memoryMb ?? 512,
-      timeout: props.timeout ?? Duration.seconds(30),
+      runtime: RUNTIMES[props.settings.runtime],
+      architecture: ARCHITECTURES[props.settings.architecture],
+      memorySize: props.settings.memoryMb,
+      timeout: Duration.seconds(props.settings.timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -75,7 +87,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       },
       bundling: {
         format: FUNCTION_BUNDLE.format as nodejs.OutputFormat,
-        target: FUNCTION_BUNDLE.target,
+        target: esbuildTarget(props.settings.runtime),
         mainFields: [...FUNCTION_BUNDLE.mainFields],
         minify: FUNCTION_BUNDLE.minify,
         sourceMap: FUNCTION_BUNDLE.sourceMap,

@@ -1,10 +1,12 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from '../config';
 import { ServiceFunction } from '../constructs/service-function';
+import { BAD_REQUEST_BODY } from '../gateway-responses';
 import { type JsonObject, type RequestSchemaName, readRequestSchema } from '../schema-files';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import { SERVICE_SPECS } from '../topology';
 import type { KafkaStack } from './kafka-stack';
 import type { NetworkStack } from './network-stack';
@@ -39,7 +41,7 @@ export class ApiStack extends Stack {
       config,
       network: props.network,
       cluster: props.kafka.cluster,
-      memoryMb: spec.memoryMb,
+      settings: spec,
     });
     props.services.wireService('order-api', this.function);
 
@@ -69,6 +71,14 @@ export class ApiStack extends Stack {
       validateRequestParameters: true,
     });
 
+    // A body the model refuses gets the handler's 400 shape, naming what failed, instead of API
+    // Gateway's bare {"message":"Invalid request body"}.
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigw.ResponseType.of(BAD_REQUEST_BODY.type),
+      statusCode: String(BAD_REQUEST_BODY.statusCode),
+      templates: { [BAD_REQUEST_BODY.contentType]: BAD_REQUEST_BODY.template },
+    });
+
     const orders = this.api.root.addResource('orders');
     orders.addMethod('POST', integration, this.bodyValidated('CreateOrderRequest', validator));
     orders.addResource('{orderId}').addMethod('GET', integration, {
@@ -78,6 +88,13 @@ export class ApiStack extends Stack {
     this.api.root
       .addResource('users')
       .addMethod('POST', integration, this.bodyValidated('RegisterUserRequest', validator));
+
+    // RestApi's own endpoint output is keyed `ApiEndpoint<hash>`; one key the tools can name instead.
+    this.api.node.tryRemoveChild('Endpoint');
+    new CfnOutput(this, STACK_OUTPUTS.Api.endpoint, {
+      description: 'Invoke URL of the stage (SigV4-signed requests: curl --aws-sigv4, npm run smoke)',
+      value: this.api.url,
+    });
   }
 
   private bodyValidated(name: RequestSchemaName, validator: apigw.IRequestValidator): apigw.MethodOptions {

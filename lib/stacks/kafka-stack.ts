@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,8 @@ import type { Construct } from 'constructs';
 import { KAFKA_VERSION, type PipelineConfig, type ProvisionedClusterConfig } from '../config';
 import { KafkaClusterRef } from '../constructs/kafka-cluster-ref';
 import { ServiceFunction } from '../constructs/service-function';
+import { TOPIC_ADMIN_FUNCTION } from '../function-settings';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import { topicConfigs, topicPartitions } from '../topic-settings';
 import { TOPICS } from '../topology';
 import type { NetworkStack } from './network-stack';
@@ -68,6 +70,16 @@ export class KafkaStack extends Stack {
     );
 
     if (config.cluster.mode === 'serverless') this.adminCreatedTopics(config, props.network);
+
+    // What operators and the ops CLI need to reach the cluster without the AWS console.
+    new CfnOutput(this, STACK_OUTPUTS.Kafka.clusterArn, {
+      description: 'MSK cluster ARN (aws kafka describe-cluster-v2 --cluster-arn ...)',
+      value: clusterArn,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.Kafka.bootstrapBrokers, {
+      description: 'Bootstrap brokers for IAM auth (SASL/OAUTHBEARER over TLS, port 9098), reachable from the VPC',
+      value: this.cluster.bootstrapServers,
+    });
   }
 
   private provisionedCluster(
@@ -123,7 +135,9 @@ export class KafkaStack extends Stack {
         prometheus: { jmxExporter: { enabledInBroker: true }, nodeExporter: { enabledInBroker: true } },
       },
       loggingInfo: { brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } } },
-      configurationInfo: { arn: configuration.attrArn, revision: 1 },
+      // The latest revision, so an edit of the broker settings above reaches the brokers on the next
+      // deploy (a changed ServerProperties makes CloudFormation write a new revision).
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
     });
     cfnCluster.applyRemovalPolicy(removalPolicy);
 
@@ -149,8 +163,7 @@ export class KafkaStack extends Stack {
       config,
       network,
       cluster: this.cluster,
-      memoryMb: 256,
-      timeout: Duration.minutes(5),
+      settings: TOPIC_ADMIN_FUNCTION,
     });
     this.topicAdmin = admin;
     admin.addToRolePolicy(

@@ -122,7 +122,7 @@ export class ServicesStack extends Stack {
       config: props.config,
       network: props.network,
       cluster: props.kafka.cluster,
-      memoryMb: spec.memoryMb,
+      settings: spec,
     });
     this.wireService(service, fn);
     return fn;

@@ -482,33 +482,55 @@ describe('ApiGatewayEmulator', () => {
   describe('request validation, as the deployed request validator', () => {
     const invalidOrder = JSON.stringify({ ...JSON.parse(ORDER_BODY), items: [] });
 
+    const noItems = '/items must NOT have fewer than 1 items';
     it.each([
-      ['POST /orders, a schema violation', '/orders', 'application/json', invalidOrder],
-      ['POST /orders, an unknown property', '/orders', 'application/json', ORDER_BODY.replace('{', '{"admin":true,')],
-      ['POST /orders, malformed JSON', '/orders', 'application/json', '{"customerId":'],
-      ['POST /orders, an empty body', '/orders', 'application/json', ''],
-      ['POST /orders, JSON with a charset', '/orders', 'application/json; charset=utf-8', invalidOrder],
-      ['POST /orders, no content type (taken as JSON)', '/orders', undefined, invalidOrder],
-      ['POST /users, a missing name', '/users', 'application/json', '{"email":"ada@example.com"}'],
-    ])('answers 400 without calling the function: %s', async (_case, path, contentType, body) => {
-      // Prepare
-      const { calls, handler } = recordingHandler();
-      const { url, lines } = await startEmulator(handler);
+      ['POST /orders, a schema violation', '/orders', 'application/json', invalidOrder, noItems],
+      [
+        'POST /orders, an unknown property',
+        '/orders',
+        'application/json',
+        ORDER_BODY.replace('{', '{"admin":true,'),
+        '/ must NOT have additional properties (admin)',
+      ],
+      [
+        'POST /orders, malformed JSON',
+        '/orders',
+        'application/json',
+        '{"customerId":',
+        'the body is not valid JSON (UTF-8)',
+      ],
+      ['POST /orders, an empty body', '/orders', 'application/json', '', 'the body is empty; send a JSON object'],
+      ['POST /orders, JSON with a charset', '/orders', 'application/json; charset=utf-8', invalidOrder, noItems],
+      ['POST /orders, no content type (taken as JSON)', '/orders', undefined, invalidOrder, noItems],
+      [
+        'POST /users, a missing name',
+        '/users',
+        'application/json',
+        '{"email":"ada@example.com"}',
+        "/ must have required property 'name'",
+      ],
+    ])(
+      'answers 400 naming what failed, without calling the function: %s',
+      async (_case, path, contentType, body, message) => {
+        // Prepare
+        const { calls, handler } = recordingHandler();
+        const { url, lines } = await startEmulator(handler);
 
-      // Act
-      const reply = await send(url, path, {
-        method: 'POST',
-        headers: contentType ? { 'Content-Type': contentType } : {},
-        body,
-      });
+        // Act
+        const reply = await send(url, path, {
+          method: 'POST',
+          headers: contentType ? { 'Content-Type': contentType } : {},
+          body,
+        });
 
-      // Assess
-      expect(reply.status).toBe(400);
-      expect(reply.json()).toEqual({ message: 'Invalid request body' });
-      expect(reply.headers['content-type']).toBe('application/json');
-      expect(calls).toHaveLength(0);
-      expect(lines.map((l) => l.line)).toEqual([expect.stringMatching(/^POST \/\w+ 400 \d+ms$/)]);
-    });
+        // Assess
+        expect(reply.status).toBe(400);
+        expect(reply.json()).toEqual({ error: 'invalid_request', message });
+        expect(reply.headers['content-type']).toBe('application/json');
+        expect(calls).toHaveLength(0);
+        expect(lines.map((l) => l.line)).toEqual([expect.stringMatching(/^POST \/\w+ 400 \d+ms$/)]);
+      },
+    );
 
     it('passes valid bodies of both models to the function', async () => {
       // Prepare
@@ -955,6 +977,53 @@ describe('ApiGatewayEmulator', () => {
       expect(retried.json()).toEqual(first.json());
       expect(conflicting.json()).toMatchObject({ error: 'idempotency_key_reused' });
       expect(publisher.ofType('OrderCreated')).toHaveLength(1);
+    });
+
+    it('names every failing field, quotes included, in valid JSON', async () => {
+      // Prepare
+      const { calls, handler } = recordingHandler();
+      const { url } = await startEmulator(handler);
+      const order = JSON.parse(ORDER_BODY) as Record<string, unknown>;
+
+      // Act
+      const reply = await send(url, '/orders', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ ...order, 'say "hi"': 1, items: [{ sku: 'SKU-001', quantity: 0 }] }),
+      });
+
+      // Assess
+      expect(reply.status).toBe(400);
+      expect(reply.json()).toEqual({
+        error: 'invalid_request',
+        message: '/ must NOT have additional properties (say "hi"); /items/0/quantity must be >= 1',
+      });
+      expect(calls).toHaveLength(0);
+    });
+
+    it('answers a body the gateway refuses and one the function refuses in the same shape', async () => {
+      // Prepare
+      const publisher = new InMemoryPublisher();
+      const { url } = await startEmulator(orderApi(publisher));
+
+      // Act: the gateway's model refuses the first (no name); only the function checks the email format.
+      const byGateway = await send(url, '/users', { method: 'POST', headers: JSON_HEADERS, body: '{"email":"a@b.c"}' });
+      const byFunction = await send(url, '/users', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{"email":"not-an-email","name":"Ada"}',
+      });
+
+      // Assess
+      for (const reply of [byGateway, byFunction]) {
+        expect(reply.status).toBe(400);
+        expect(reply.headers['content-type']).toMatch(/^application\/json/);
+        expect(Object.keys(reply.json() as object).sort()).toEqual(['error', 'message']);
+        expect(reply.json()).toMatchObject({ error: 'invalid_request' });
+      }
+      expect(byGateway.json()).toMatchObject({ message: "/ must have required property 'name'" });
+      expect(byFunction.json()).toMatchObject({ message: expect.stringContaining('/email') });
+      expect(publisher.published).toHaveLength(0);
     });
 
     it('lets a malformed email past the gateway, and the function refuses it naming the field', async () => {

@@ -11,6 +11,7 @@ import { createEvent } from '../../lambdas/shared/events/envelope';
 import type * as IdempotencyModule from '../../lambdas/shared/idempotency';
 import type * as ConsumerModule from '../../lambdas/shared/kafka/instrumented-consumer';
 import type * as ObservabilityModule from '../../lambdas/shared/observability';
+import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { lambdaContext } from '../support/lambda-context';
 import { mskEventOf } from '../support/msk';
@@ -26,7 +27,7 @@ interface Subsegment {
 
 const LAMBDA_ENV = {
   LAMBDA_TASK_ROOT: '/var/task',
-  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_NODE_RUNTIME}`,
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   POWERTOOLS_SERVICE_NAME: 'payment',
   _X_AMZN_TRACE_ID: 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',

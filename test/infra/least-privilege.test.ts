@@ -181,7 +181,8 @@ const ACTIONS_ONLY_ON_STAR = new Set([
 
 /**
  * Wildcard actions on a named resource (never on "*"). `kms:GenerateDataKey*` is what CDK's
- * topic.grantPublish gives on the notification topic's own key: the variants SNS calls.
+ * topic.grantPublish gives on the notification topic's own key, and what CloudWatch needs on the
+ * alarm topic's key: the variants SNS calls.
  */
 const SCOPED_WILDCARD_ACTIONS = new Set(['kms:GenerateDataKey*']);
 
@@ -198,6 +199,23 @@ function isDefaultKeyPolicy(placed: PlacedStatement): boolean {
     asArray(statement.Action).join() === 'kms:*' &&
     asArray(statement.Resource).join() === '*' &&
     /^arn:<token>:iam::<token>:root$|^arn:aws:iam::<token>:root$/.test(root)
+  );
+}
+
+/**
+ * A key policy's grant to an AWS service principal, confined to this account's requests
+ * (aws:SourceAccount and aws:SourceArn): the alarm topic key lets CloudWatch encrypt alarm
+ * notifications. In a key policy Resource "*" means this key only, so it counts as the key.
+ */
+function isConfinedServiceGrantOnThisKey(placed: PlacedStatement): boolean {
+  const { statement } = placed;
+  const condition = JSON.stringify(statement.Condition ?? {});
+  return (
+    placed.resourceType === 'AWS::KMS::Key' &&
+    (statement.Principal as { Service?: unknown } | undefined)?.Service !== undefined &&
+    asArray(statement.Resource).join() === '*' &&
+    condition.includes('"aws:SourceAccount"') &&
+    condition.includes('"aws:SourceArn"')
   );
 }
 
@@ -238,7 +256,9 @@ describe.each(PROFILES)('profile %s: no wildcard grants', (profile) => {
     for (const placed of allows) {
       if (isDefaultKeyPolicy(placed)) continue;
       const actions = asArray(placed.statement.Action);
-      const resources = asArray(placed.statement.Resource).map(flatten);
+      const resources = isConfinedServiceGrantOnThisKey(placed)
+        ? ['<this key>']
+        : asArray(placed.statement.Resource).map(flatten);
       for (const action of actions) {
         if (action.includes('*') && !(SCOPED_WILDCARD_ACTIONS.has(action) && !resources.includes('*'))) {
           offending.push(`${placed.where}: wildcard action ${action} on ${resources.join(', ')}`);

@@ -1,6 +1,12 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { KAFKA_VERSION } from '../../lib/config';
+import {
+  BAD_REQUEST_BODY,
+  jsonStringContent,
+  renderGatewayTemplate,
+  VALIDATION_ERROR_STRING,
+} from '../../lib/gateway-responses';
 import { MAX_FILTERS_PER_ESM, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   CONSUMER_SERVICES,
@@ -63,6 +69,16 @@ describe('Kafka stack (provisioned, dev)', () => {
         'unclean.leader.election.enable=false',
       ]),
     );
+  });
+
+  it('follows the latest revision of its broker configuration, so changed settings reach the brokers', () => {
+    const [configId] = Object.keys(kafka.findResources('AWS::MSK::Configuration'));
+    kafka.hasResourceProperties('AWS::MSK::Cluster', {
+      ConfigurationInfo: {
+        Arn: { 'Fn::GetAtt': [configId, 'Arn'] },
+        Revision: { 'Fn::GetAtt': [configId, 'LatestRevision.Revision'] },
+      },
+    });
   });
 
   it('declares every topology topic, domain and dead-letter, as AWS::MSK::Topic with its partitions and retention', () => {
@@ -190,14 +206,14 @@ describe('Services stack', () => {
     }
   });
 
-  it('runs every function on Node.js 22, arm64, traced, in the VPC', () => {
+  it('runs every function on Node.js 24, arm64, traced, in the VPC', () => {
     const functions = Object.values(services.findResources('AWS::Lambda::Function')).filter((f) =>
       JSON.stringify(f).includes('POWERTOOLS_SERVICE_NAME'),
     );
     expect(functions).toHaveLength(CONSUMER_SERVICES.length);
     for (const fn of functions as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         VpcConfig: { SubnetIds: expect.any(Array) },
@@ -286,6 +302,31 @@ describe('API stack', () => {
     });
   });
 
+  it('answers a body its model refuses in the handler’s 400 shape, with API Gateway’s validation text', () => {
+    const [apiId] = Object.keys(api.findResources('AWS::ApiGateway::RestApi'));
+    api.resourceCountIs('AWS::ApiGateway::GatewayResponse', 1);
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      RestApiId: { Ref: apiId },
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseTemplates: {
+        'application/json': '{"error":"invalid_request","message":"$context.error.validationErrorString"}',
+      },
+    });
+    // The template the local emulator renders is the one deployed.
+    const [response] = Object.values(api.findResources('AWS::ApiGateway::GatewayResponse')) as {
+      Properties: { ResponseTemplates: Record<string, string> };
+    }[];
+    expect(response?.Properties.ResponseTemplates['application/json']).toBe(BAD_REQUEST_BODY.template);
+    const rendered = renderGatewayTemplate(BAD_REQUEST_BODY.template, {
+      [VALIDATION_ERROR_STRING]: jsonStringContent('[object has missing required properties (["email"])]'),
+    });
+    expect(JSON.parse(rendered)).toEqual({
+      error: 'invalid_request',
+      message: '[object has missing required properties (["email"])]',
+    });
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: Match.arrayWith([
@@ -304,14 +345,14 @@ describe('Observability stack', () => {
   const { templates, stacks } = synthPipeline('dev');
   const observability = templates.observability;
 
-  it('alarms on lag and dead letters for every subscription, errors of every function, failures, dead letters and event age of every consumer, broker health and API 5xx', () => {
+  it('alarms on lag, missing lag, dead letters, dropped records, dead-letter delivery, polling and commit errors for every subscription, errors of every function, failures, dead letters and event age of every consumer, broker health and API 5xx', () => {
     const subscriptions = stacks.services.subscriptions.length;
     const functions = CONSUMER_SERVICES.length + 1;
     const consumers = CONSUMER_SERVICES.length;
     const brokers = 3;
     observability.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      subscriptions * 2 + functions + consumers * 3 + brokers * 3 + 1,
+      subscriptions * 7 + functions + consumers * 3 + brokers * 3 + 1,
     );
     observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'MaxOffsetLag',

@@ -10,7 +10,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig, type PipelineConfig } from '../../lib/config';
+import { type ConfigOverrides, loadConfig, type PipelineConfig } from '../../lib/config';
 import { applyNagSuppressions } from '../../lib/nag-suppressions';
 import { addPipeline, type PipelineStacks } from '../../lib/pipeline';
 
@@ -29,9 +29,9 @@ const cache = new Map<string, SynthesizedPipeline>();
 
 export function synthPipeline(
   profile: string,
-  options: { bundle?: boolean; outdir?: string } = {},
+  options: { bundle?: boolean; outdir?: string; overrides?: ConfigOverrides } = {},
 ): SynthesizedPipeline {
-  const key = `${profile}:${options.bundle ?? false}:${options.outdir ?? ''}`;
+  const key = `${profile}:${options.bundle ?? false}:${options.outdir ?? ''}:${JSON.stringify(options.overrides ?? {})}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const app = new App({
@@ -39,7 +39,7 @@ export function synthPipeline(
     // The same feature flags as `cdk synth`, from cdk.json.
     context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
-  const config = loadConfig(profile);
+  const config = loadConfig(profile, options.overrides);
   const stacks = addPipeline(app, config);
   applyNagSuppressions(stacks);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -15,6 +15,8 @@ export const ALLOWED_PLACEHOLDERS: Readonly<Record<string, string>> = {
   AKIAIOSFODNN7EXAMPLE:
     "AWS's documentation example access key id, in the real-shaped API Gateway fixture (a signed request's identity)",
   '123456789012': "AWS's documentation example account id, in test fixtures and the test Lambda context",
+  'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY':
+    "AWS's documentation example secret access key, which the smoke test's SigV4 signing test signs with",
   '000000000000': "the local runtime's account id (LOCAL_ACCOUNT_ID) in the ARNs its emulators build",
 };
 

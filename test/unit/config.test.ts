@@ -330,3 +330,24 @@ describe('Function: loadConfig and validateConfig edge cases', () => {
     expect(() => validateConfig(config)).toThrow(/cluster\.replicationFactor \(1\) leaves no copy.*Fix: use 3/);
   });
 });
+
+describe('Function: loadConfig, alarm settings', () => {
+  it('takes an alarm email from the overrides and leaves it out otherwise', () => {
+    expect(loadConfig('dev', { alarmEmail: 'ops@example.com' }).alarmEmail).toBe('ops@example.com');
+    expect(loadConfig('dev').alarmEmail).toBeUndefined();
+  });
+
+  it('refuses an alarm email that is not an address, naming the setting and the fix', () => {
+    expect(() => loadConfig('prod', { alarmEmail: 'ops-at-example.com' })).toThrow(
+      'Invalid deployment config: profile "prod": alarmEmail "ops-at-example.com" is not an email address. Fix: pass one address, e.g. -c alarmEmail=ops@example.com, or leave it out',
+    );
+  });
+
+  it('refuses a lag-not-reported window that is not whole periods', () => {
+    const config = devConfig();
+    config.alarms = { ...config.alarms, lagNotReportedMinutes: 12 };
+    expect(() => validateConfig(config)).toThrow(
+      /alarms\.lagNotReportedMinutes is 12\. Fix: use a multiple of 5 minutes/,
+    );
+  });
+});

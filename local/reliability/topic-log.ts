@@ -69,7 +69,31 @@ export class TopicLog {
   }
 }
 
-async function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+/** How long an admin read may keep failing (a broker restarting, stale leader metadata) before it gives up. */
+const ADMIN_READ_PATIENCE_MS = 60_000;
+
+/**
+ * An admin read that retries what a broker restart causes ("not the leader", connection refused)
+ * until it works or ADMIN_READ_PATIENCE_MS have passed: the harness reads the pipeline from outside
+ * and must not fail where the pipeline itself only retries.
+ */
+async function retrying<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ADMIN_READ_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  return retrying(() => readHighWatermarks(admin, topics));
+}
+
+async function readHighWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   const ends = new Map<string, number>();
   for (const topic of topics) {
     for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.high));
@@ -118,7 +142,7 @@ async function allCommitted(admin: Admin): Promise<{ done: boolean; committed: n
   let done = true;
   let committed = 0;
   for (const { groupId, topic } of groups) {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [offsets] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     for (const p of offsets?.partitions ?? []) {
       const end = ends.get(`${topic}/${p.partition}`) ?? 0;
       committed += Math.max(0, Number(p.offset));
@@ -134,7 +158,7 @@ export async function topicEnds(admin: Admin): Promise<Map<string, { partition: 
   for (const topic of new Set(triggerGroups().map((g) => g.topic))) {
     result.set(
       topic,
-      (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })),
+      (await retrying(() => admin.fetchTopicOffsets(topic))).map((p) => ({ partition: p.partition, offset: p.high })),
     );
   }
   return result;

@@ -33,6 +33,9 @@ export const FUNCTION_BUNDLE = {
  */
 export const VALIDATORS_IMPORT = '#event-validators';
 
+/** The module of every schema, which VALIDATORS_IMPORT names when run from source (package.json "imports"). */
+export const ALL_VALIDATORS_PATH = 'lambdas/shared/events/validators.generated.ts';
+
 /** The generated validators of one function, relative to the repository root (scripts/events-codegen.ts). */
 export function functionValidatorsPath(service: ServiceName): string {
   return `lambdas/shared/events/validators/${service}.generated.ts`;

@@ -9,7 +9,14 @@ import {
   LAMBDA_MEMORY_MB,
   MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS,
 } from './function-settings';
-import { CONSUMER_SERVICES, type ConsumerServiceName, SERVICE_SPECS, type ServiceSpec } from './topology';
+import {
+  CONSUMER_SERVICES,
+  type ConsumerServiceName,
+  SERVICE_SPECS,
+  type ServiceName,
+  type ServiceSpec,
+  type SubscriptionSpec,
+} from './topology';
 
 /**
  * The Apache Kafka version, once. MSK runs the KRaft line below; the local broker runs the exact
@@ -301,18 +308,40 @@ export function validateConfig(config: PipelineConfig): void {
   }
   validateFunctionSettings();
   for (const service of CONSUMER_SERVICES) {
-    for (const sub of SERVICE_SPECS[service].subscriptions) {
-      if (sub.batchSize < 1 || sub.batchSize > 10_000) {
-        throw new ConfigError(`topology ${service}.${sub.domain} batchSize`, `is ${sub.batchSize}`, 'use 1..10000');
-      }
-      if (sub.batchingWindowSeconds < 0 || sub.batchingWindowSeconds > 300) {
-        throw new ConfigError(
-          `topology ${service}.${sub.domain} batchingWindowSeconds`,
-          `is ${sub.batchingWindowSeconds}`,
-          'use 0..300',
-        );
-      }
-    }
+    for (const sub of SERVICE_SPECS[service].subscriptions) validateSubscription(service, sub);
+  }
+}
+
+/**
+ * One subscription's trigger settings. The retry budget must exceed the batch size: a function
+ * short of time answers with the records it could not start, which Lambda may count against each
+ * of them, and each invocation is only sure to finish one; below that, a record that would succeed
+ * could run out of retries and be dead-lettered (docs/RELIABILITY.md).
+ */
+export function validateSubscription(service: ServiceName, sub: SubscriptionSpec): void {
+  const at = (setting: string) => `topology ${service}.${sub.domain} ${setting}`;
+  if (!Number.isInteger(sub.batchSize) || sub.batchSize < 1 || sub.batchSize > 10_000) {
+    throw new ConfigError(at('batchSize'), `is ${sub.batchSize}`, 'use 1..10000');
+  }
+  if (sub.batchingWindowSeconds < 0 || sub.batchingWindowSeconds > 300) {
+    throw new ConfigError(at('batchingWindowSeconds'), `is ${sub.batchingWindowSeconds}`, 'use 0..300');
+  }
+  if (!Number.isInteger(sub.retryAttempts) || sub.retryAttempts < 0 || sub.retryAttempts > 10_000) {
+    throw new ConfigError(
+      at('retryAttempts'),
+      `is ${sub.retryAttempts}`,
+      'use 0..10000 (Lambda applies at most 10 for -1 with a destination)',
+    );
+  }
+  if (sub.retryAttempts < sub.batchSize) {
+    throw new ConfigError(
+      at('retryAttempts'),
+      `(${sub.retryAttempts}) is below batchSize (${sub.batchSize}), so a record that would succeed could be dead-lettered after being left for the retry in every invocation`,
+      `raise retryAttempts to at least ${sub.batchSize} or lower batchSize to ${sub.retryAttempts}`,
+    );
+  }
+  if (!Number.isInteger(sub.concurrency) || sub.concurrency < 1 || sub.concurrency > sub.batchSize) {
+    throw new ConfigError(at('concurrency'), `is ${sub.concurrency}`, `use 1..${sub.batchSize} (the batch size)`);
   }
 }
 

@@ -53,6 +53,8 @@ export const METRICS = {
   eventsFailed: 'EventsFailed',
   duplicatesSkipped: 'DuplicatesSkipped',
   eventsDeadLettered: 'EventsDeadLettered',
+  eventsSkipped: 'EventsSkipped',
+  eventsDeferred: 'EventsDeferred',
   eventAgeMs: 'EventAgeMs',
   ordersAccepted: 'OrdersAccepted',
   requestsRejected: 'RequestsRejected',
@@ -95,7 +97,23 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     dimensions: [METRICS.serviceDimension],
     emittedBy: 'consumers',
     meaning:
-      'Records the handler wrote to its dead-letter topic at once: not JSON, not a valid CloudEvent, or a type it does not handle.',
+      'Records the handler wrote to its dead-letter topic at once: not JSON, not a valid CloudEvent, an unknown type, or data failing its schema.',
+  },
+  {
+    name: METRICS.eventsSkipped,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning:
+      "Known events of a consumed topic that the service does not handle (another subscriber's), skipped as done. Above zero only if Lambda's filter lets them through.",
+  },
+  {
+    name: METRICS.eventsDeferred,
+    unit: 'Count',
+    dimensions: [METRICS.serviceDimension],
+    emittedBy: 'consumers',
+    meaning:
+      'Records left for the retry because the function ran short of time (not started, or still running, near its timeout).',
   },
   {
     name: METRICS.eventsFailed,
@@ -103,7 +121,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     dimensions: [METRICS.serviceDimension],
     emittedBy: 'consumers',
     meaning:
-      'Records reported back to Lambda for retry: the one whose handler threw, and the later records of its partition.',
+      'Records reported back to Lambda for retry: the one whose handler threw, and the later records of its key (aggregate).',
   },
   {
     name: METRICS.eventAgeMs,

@@ -217,6 +217,11 @@ export interface SubscriptionSpec {
   readonly bisectOnError: boolean;
   /** Records older than this are sent to the dead-letter topic instead of the function. */
   readonly maxRecordAgeSeconds: number;
+  /**
+   * Records of different keys (aggregates) the function handles at once within one batch; records
+   * of one key always run one after another, in offset order.
+   */
+  readonly concurrency: number;
 }
 
 /**
@@ -229,22 +234,41 @@ export interface ServiceSpec extends FunctionSettings {
   readonly entry: string;
   readonly trigger: 'http' | 'kafka';
   readonly subscriptions: readonly SubscriptionSpec[];
+  /** The domain tables it uses; the idempotency table follows from `effectsOnce` (tablesOf). */
   readonly tables: Partial<Record<TableName, 'read' | 'readWrite'>>;
+  /**
+   * What makes a redelivered event take effect once. `domain-writes`: the service's own conditional
+   * writes find the event applied and re-publish the same event ids (no bookkeeping per event);
+   * `event-ids`: an effect outside our tables (an SNS message) needs Powertools idempotency on the
+   * CloudEvent id, in the idempotency table. Absent for the HTTP entry point.
+   */
+  readonly effectsOnce?: 'domain-writes' | 'event-ids';
   /** Sends customer notifications (SNS on AWS, a local outbox locally). */
   readonly notifies: boolean;
 }
 
 /**
- * Defaults tuned for latency: a zero batching window (provisioned-mode ESMs invoke at once), small
- * batches so one poison record costs little, bisect to find it, and a few retries before the DLQ.
+ * Defaults tuned for latency and for never dead-lettering a record that would succeed: a zero
+ * batching window (provisioned-mode ESMs invoke at once), records of different orders in parallel
+ * within a batch, and a retry budget above the batch size. Records that can never succeed do not
+ * use retries at all (the consumer dead-letters them at once), so retries only ever serve
+ * transient trouble; and a function short of time answers with the records it could not start,
+ * which Lambda may count as failed in every retry: with more retries than records in a batch, a
+ * record still gets its turn even if each invocation finished only one (docs/RELIABILITY.md).
  */
 const LOW_LATENCY = {
   batchSize: 50,
   batchingWindowSeconds: 0,
-  retryAttempts: 3,
+  retryAttempts: 100,
   bisectOnError: true,
   maxRecordAgeSeconds: 21_600,
+  concurrency: 10,
 } as const;
+
+/** The subscription of `service` that consumes `topic`, if any. */
+export function subscriptionOf(service: ServiceName, topic: string): SubscriptionSpec | undefined {
+  return SERVICE_SPECS[service].subscriptions.find((s) => domainTopic(s.domain) === topic);
+}
 
 export const SERVICE_SPECS = {
   'order-api': {
@@ -263,7 +287,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/payment/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
-    tables: { payments: 'readWrite', idempotency: 'readWrite' },
+    tables: { payments: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     ...nodeOnArm(512, 30),
   },
@@ -272,7 +297,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/inventory/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderCreated', 'OrderCancelled'], ...LOW_LATENCY }],
-    tables: { inventory: 'readWrite', idempotency: 'readWrite' },
+    tables: { inventory: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     ...nodeOnArm(512, 30),
   },
@@ -294,7 +320,8 @@ export const SERVICE_SPECS = {
       },
       { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY },
     ],
-    tables: { orders: 'readWrite', idempotency: 'readWrite' },
+    tables: { orders: 'readWrite' },
+    effectsOnce: 'domain-writes',
     notifies: false,
     ...nodeOnArm(512, 30),
   },
@@ -303,7 +330,8 @@ export const SERVICE_SPECS = {
     entry: 'lambdas/shipping/handler.ts',
     trigger: 'kafka',
     subscriptions: [{ domain: 'orders', events: ['OrderConfirmed'], ...LOW_LATENCY }],
-    tables: { idempotency: 'readWrite' },
+    tables: {},
+    effectsOnce: 'domain-writes',
     notifies: false,
     ...nodeOnArm(256, 30),
   },
@@ -316,7 +344,8 @@ export const SERVICE_SPECS = {
       { domain: 'shipping', events: ['ShipmentPrepared'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
       { domain: 'users', events: ['UserRegistered'], ...LOW_LATENCY, batchingWindowSeconds: 1 },
     ],
-    tables: { idempotency: 'readWrite' },
+    tables: {},
+    effectsOnce: 'event-ids',
     notifies: true,
     ...nodeOnArm(256, 30),
   },
@@ -354,6 +383,12 @@ export const TOPICS: readonly TopicSpec[] = [
     ownerService: s,
   })),
 ];
+
+/** Every table a service uses: its domain tables, and the idempotency table when effects need event ids. */
+export function tablesOf(service: ServiceName): Partial<Record<TableName, 'read' | 'readWrite'>> {
+  const spec: ServiceSpec = SERVICE_SPECS[service];
+  return spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+}
 
 /** Topics a service reads from. */
 export function consumedTopics(service: ServiceName): string[] {
@@ -399,4 +434,19 @@ export function consumersOf(event: EventName): ConsumerServiceName[] {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** Past the last possible redelivery, a day of margin for clocks and slow replays. */
+const PROOF_MARGIN_HOURS = 24;
+
+/**
+ * How long a proof that `service` applied an event must live (an idempotency record, a
+ * reservation): as long as that event can be delivered to it again, from the topics it consumes or
+ * from its dead-letter topic (whose records `scripts/dlq.ts replay` sends back), plus a day. A
+ * replay within it finds the proof; none can come after.
+ */
+export function proofLifetimeSeconds(service: ConsumerServiceName): number {
+  const consumed = new Set(consumedTopics(service));
+  const hours = TOPICS.filter((t) => consumed.has(t.name) || t.ownerService === service).map((t) => t.retentionHours);
+  return (Math.max(...hours) + PROOF_MARGIN_HOURS) * 3_600;
 }

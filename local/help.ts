@@ -15,6 +15,8 @@ export const LOCAL_ENV_VARS = {
   AWS_REGION: "region of the handlers' AWS SDK clients (default eu-west-1; nothing leaves this machine)",
   AWS_ACCESS_KEY_ID: 'credentials the SDK signs local requests with (default "local"; dynalite accepts any)',
   AWS_SECRET_ACCESS_KEY: 'as AWS_ACCESS_KEY_ID',
+  ESM_READING:
+    'how the MSK trigger emulator behaves where AWS does not document it (default reported-only,per-record,leaves-only; docs/RELIABILITY.md)',
   AWS_XRAY_MANUAL_MODE:
     "the X-Ray SDK's manual mode (default true: tracing is off locally, and its automatic mode hooks every promise)",
 } as const;

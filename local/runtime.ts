@@ -22,6 +22,7 @@ import {
 import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
 import { EsmEmulator } from './esm/emulator';
+import { type EsmReading, parseReading } from './esm/readings';
 import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { LocalInfrastructure } from './infrastructure';
 import { LocalSetupError, portOpen } from './kafka-broker';
@@ -57,6 +58,8 @@ export interface LocalRuntimeOptions {
   readonly watch?: { readonly root?: string };
   /** Reliability tests only: wraps the Kafka-triggered functions (local/faults.ts). */
   readonly faults?: FaultInjection;
+  /** How the trigger emulators behave where AWS is silent. @default ESM_READING, else DEFAULT_READING */
+  readonly reading?: EsmReading;
 }
 
 export { localTableName } from './infrastructure';
@@ -81,7 +84,11 @@ export class LocalRuntime {
   /** Prometheus metrics, served on the API port. */
   metricsUrl = '';
 
-  constructor(private readonly options: LocalRuntimeOptions) {}
+  private readonly reading: EsmReading;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.reading = options.reading ?? parseReading(process.env.ESM_READING);
+  }
 
   async start(): Promise<void> {
     const { dir, log } = this.options;
@@ -187,6 +194,7 @@ export class LocalRuntime {
           functionName: `local-${service}`,
           timeoutSeconds: faults?.timeoutSeconds ?? spec.timeoutSeconds,
           observer: this.metrics?.observer(service),
+          reading: this.reading,
           ...(this.options.batchingWindowSeconds === undefined
             ? {}
             : { overrides: { batchingWindowSeconds: this.options.batchingWindowSeconds } }),

@@ -27,7 +27,7 @@
  * take) or drops it (a give, whose stock was never added), never counting it twice. Stock is only
  * ever added back by settling a step the decision adopted, or a take it did not: never on a guess.
  */
-import { domainTopic, TOPICS } from '../../lib/topology';
+import { proofLifetimeSeconds } from '../../lib/topology';
 import type { Product } from '../shared/catalogue';
 import type { EventData } from '../shared/events/types.generated';
 
@@ -101,21 +101,8 @@ export type TakeOutcome =
   | { readonly kind: 'held'; readonly sku: string; readonly step: Step }
   | { readonly kind: 'short'; readonly shortage: Shortage; readonly unknown: boolean };
 
-const HOUR_MS = 3_600_000;
-
-/**
- * How long a reservation is kept: as long as the order's events can be delivered again (the
- * orders topic, and inventory's dead-letter topic, whose records `scripts/dlq.ts replay` sends back),
- * plus a day. A replay within it finds the decision; none can come after.
- */
-export const RESERVATION_LIFETIME_MS =
-  Math.max(
-    ...TOPICS.filter((t) => t.name === domainTopic('orders') || t.ownerService === 'inventory').map(
-      (t) => t.retentionHours,
-    ),
-  ) *
-    HOUR_MS +
-  24 * HOUR_MS;
+/** How long a reservation is kept: as long as the order's events can reach inventory again (lib/topology.ts). */
+export const RESERVATION_LIFETIME_MS = proofLifetimeSeconds('inventory') * 1_000;
 
 /**
  * One line per SKU, so an order has at most one step of each kind on a product; sorted by SKU so the

@@ -4,10 +4,15 @@
  * optimistic lock, so the four subscriptions, which run concurrently, never lose each other's
  * facts, and the write that settles an order is made exactly once.
  *
- * Publishing follows the write: the handler whose write settled the order publishes the decision
- * (deterministic id), then marks it published. If it dies or Kafka fails in between, the ESM
- * redelivers that same event, which changes nothing in the view but finds its decision unpublished
- * and publishes it again with the same id.
+ * Publishing follows the write and writes nothing: the handler of the event whose write settled the
+ * order publishes the decision (deterministic id, data derived from the stored item). If it dies or
+ * Kafka fails in between, the ESM redelivers that same event, which changes nothing in the view but
+ * publishes the decision again, identical; a redelivery after a successful publish does the same,
+ * and every reader of OrderConfirmed and OrderCancelled drops the copy by its id (docs/TUNING.md).
+ *
+ * DynamoDB calls per event: an OrderCreated is nearly always an order's first event, so its first
+ * attempt writes without reading ("no item yet"); every other event reads, then writes. A lost race
+ * costs one refused write and one more read. A redelivery costs one read and no write.
  */
 import { createEvent } from '../shared/events/envelope';
 import type { CloudEvent } from '../shared/events/validation';
@@ -17,10 +22,9 @@ import type { OrderViewStore } from './store';
 import {
   applyEvent,
   type Decision,
+  decisionOwedBy,
   decisionPayload,
-  markPublished,
   type OrderViewItem,
-  pendingPublication,
   type SagaEvent,
   type SagaEventName,
   type Transition,
@@ -49,13 +53,18 @@ export function orderHandlers(deps: OrderDeps): OrderHandlers {
   const now = () => clock().toISOString();
   const maxAttempts = deps.maxAttempts ?? 10;
 
-  /** Read, transform, conditional write; on a lost race, read again. */
+  /**
+   * Read, transform, conditional write; on a lost race, read again. With `firstEventLikely` the
+   * first attempt does not read: it writes the transform of no item, on condition that there is
+   * none, and reads only if another event of the order got there first.
+   */
   async function update(
     orderId: string,
     transform: (current: OrderViewItem | undefined) => Transition | undefined,
+    firstEventLikely: boolean,
   ): Promise<OrderViewItem | undefined> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const current = await deps.store.get(orderId);
+      const current = firstEventLikely && attempt === 1 ? undefined : await deps.store.get(orderId);
       const transition = transform(current);
       if (!transition?.changed) return current;
       if ((await deps.store.save(transition.item, current?.version)) === 'saved') return transition.item;
@@ -77,7 +86,6 @@ export function orderHandlers(deps: OrderDeps): OrderHandlers {
         ? createEvent('OrderConfirmed', payload.data, meta)
         : createEvent('OrderCancelled', payload.data, meta);
     await deps.publisher.publish([event]);
-    await update(item.orderId, (current) => (current ? markPublished(current, now()) : undefined));
     deps.logger.info('order decision published', {
       orderId: item.orderId,
       type: decision.event,
@@ -90,10 +98,14 @@ export function orderHandlers(deps: OrderDeps): OrderHandlers {
     const { event } = incoming;
     const orderId = event.data.orderId;
     // The item as stored, whether this delivery wrote it or found the event already applied.
-    const item = await update(orderId, (current) => applyEvent(current, incoming, now()));
+    const item = await update(
+      orderId,
+      (current) => applyEvent(current, incoming, now()),
+      incoming.name === 'OrderCreated',
+    );
     if (!item) throw new Error(`order ${orderId} has no view item after applying ${event.id}`);
     deps.logger.info('order event applied', { orderId, type: incoming.name, eventId: event.id, status: item.status });
-    const decision = pendingPublication(item, event.id);
+    const decision = decisionOwedBy(item, event.id);
     if (decision) await publishDecision(item, decision, event);
   }
 

@@ -17,9 +17,11 @@
  * | cancelReason    | S  (when CANCELLED)                    | payment_failed or out_of_stock                        |
  * | cancelDetail    | S  (when CANCELLED)                    | human-readable explanation                            |
  * | decision        | M  (once settled)                      | event (OrderConfirmed/OrderCancelled), eventId, decidedAt, decidedBy (id of the event whose write settled it) |
- * | publishedEvents | L  of S                                | decision events Kafka has acknowledged                |
- * | history         | L  of M                                | {type, eventId, time} per applied event, once each, plus the published decision event |
+ * | history         | L  of M                                | {type, eventId, time} per applied event, once each, and the decision event, added by the write that decides |
  * | updatedAt       | S  ISO time                            | last write                                            |
+ *
+ * Items written before the decision was published without a second write may still carry
+ * `publishedEvents` (L of S); nothing reads it, and a write keeps it as it is.
  *
  * Events of one order arrive on four topics through four event source mappings, so they race and
  * come in any order (a PaymentCompleted may be processed before its OrderCreated). Each event is
@@ -104,7 +106,7 @@ export interface Decision {
   readonly event: DecisionEvent;
   readonly eventId: string;
   readonly decidedAt: string;
-  /** The event whose write settled the order: only it (or its redelivery) publishes the decision. */
+  /** The event whose write settled the order: its handler publishes the decision, and so does each redelivery. */
   readonly decidedBy: string;
 }
 
@@ -127,7 +129,6 @@ export type OrderViewItem = {
   readonly cancelReason?: CancelReason;
   readonly cancelDetail?: string;
   readonly decision?: Decision;
-  readonly publishedEvents: readonly DecisionEvent[];
   readonly history: readonly HistoryEntry[];
   readonly updatedAt: string;
 };
@@ -180,27 +181,14 @@ export function applyEvent(current: OrderViewItem | undefined, incoming: SagaEve
   return { item: { ...settled, version: base.version + 1, updatedAt: now }, changed: true };
 }
 
-/** The decision that `eventId`'s handler still has to publish, if any. */
-export function pendingPublication(item: OrderViewItem, eventId: string): Decision | undefined {
-  const { decision } = item;
-  if (!decision || decision.decidedBy !== eventId) return undefined;
-  return item.publishedEvents.includes(decision.event) ? undefined : decision;
-}
-
-/** Marks the decision published and adds it to the history, once. */
-export function markPublished(item: OrderViewItem, now: string): Transition {
-  const { decision } = item;
-  if (!decision || item.publishedEvents.includes(decision.event)) return { item, changed: false };
-  return {
-    item: {
-      ...item,
-      publishedEvents: [...item.publishedEvents, decision.event],
-      history: [...item.history, { type: decision.event, eventId: decision.eventId, time: decision.decidedAt }],
-      version: item.version + 1,
-      updatedAt: now,
-    },
-    changed: true,
-  };
+/**
+ * The decision that `eventId`'s handler publishes: the one its write made. A redelivery of that
+ * event finds it applied and publishes the decision again, with the same id and data, which covers
+ * a crash or a failed send between the write and the publish; every reader of the decision events
+ * drops the copy by its id. No other event publishes it.
+ */
+export function decisionOwedBy(item: OrderViewItem, eventId: string): Decision | undefined {
+  return item.decision?.decidedBy === eventId ? item.decision : undefined;
 }
 
 export type DecisionPayload =
@@ -266,7 +254,7 @@ export function toPublicView(item: OrderViewItem | Record<string, unknown>): Pub
 }
 
 function emptyItem(orderId: string, correlationId: string): OrderViewItem {
-  return { orderId, version: 0, status: 'PENDING', correlationId, publishedEvents: [], history: [], updatedAt: '' };
+  return { orderId, version: 0, status: 'PENDING', correlationId, history: [], updatedAt: '' };
 }
 
 /**
@@ -326,27 +314,32 @@ function settle(item: OrderViewItem, eventId: string, now: string): OrderViewIte
     const cancellation = cancellationOf(item);
     if (cancellation) {
       return {
-        ...item,
+        ...decided(item, 'OrderCancelled', eventId, now),
         status: 'CANCELLED',
         cancelReason: cancellation.reason,
         cancelDetail: cancellation.detail,
-        decision: decide(item.orderId, 'OrderCancelled', eventId, now),
       };
     }
     if (item.payment?.status === 'COMPLETED' && item.inventory?.status === 'RESERVED') {
-      return {
-        ...item,
-        status: item.shipment ? 'SHIPPED' : 'CONFIRMED',
-        decision: decide(item.orderId, 'OrderConfirmed', eventId, now),
-      };
+      return { ...decided(item, 'OrderConfirmed', eventId, now), status: item.shipment ? 'SHIPPED' : 'CONFIRMED' };
     }
   }
   if (item.status === 'CONFIRMED' && item.shipment) return { ...item, status: 'SHIPPED' };
   return item;
 }
 
-function decide(orderId: string, event: DecisionEvent, decidedBy: string, now: string): Decision {
-  return { event, eventId: decisionEventId(orderId, event), decidedAt: now, decidedBy };
+/**
+ * The item with its decision, and the decision event in its history: the write that decides is the
+ * only record of it (the publish that follows writes nothing), so the order view shows the decision
+ * as soon as it is made, whether or not Kafka has acknowledged it yet.
+ */
+function decided(item: OrderViewItem, event: DecisionEvent, decidedBy: string, now: string): OrderViewItem {
+  const decision: Decision = { event, eventId: decisionEventId(item.orderId, event), decidedAt: now, decidedBy };
+  return {
+    ...item,
+    decision,
+    history: [...item.history, { type: event, eventId: decision.eventId, time: decision.decidedAt }],
+  };
 }
 
 const DETAIL_MAX_LENGTH = 500;

@@ -7,6 +7,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { CONSUMER_SERVICES, proofLifetimeSeconds } from '../../lib/topology';
 
 export type IdempotentOutcome = 'processed' | 'duplicate';
 
@@ -15,12 +16,27 @@ export interface IdempotencyGuard {
   run(key: string, effect: () => Promise<void>, context?: Context): Promise<IdempotentOutcome>;
 }
 
+/**
+ * For a service whose conditional writes prove an event was applied: every delivery runs the
+ * handler, which finds its own effects done and re-publishes the same event ids.
+ */
+export const proofInDomainWrites: IdempotencyGuard = {
+  async run(_key, effect) {
+    await effect();
+    return 'processed';
+  },
+};
+
 export interface DynamoIdempotencyOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   /** Separates the keys of different services sharing one table (locally, one process runs them all). */
   readonly keyPrefix: string;
-  /** How long a completed key is remembered; longer than the topics' retention, so no replay slips through. */
+  /**
+   * How long a completed key is remembered: as long as the event can be delivered again
+   * (lib/topology.ts proofLifetimeSeconds), so no replay slips through.
+   * @default the longest any service needs
+   */
   readonly expiresAfterSeconds?: number;
 }
 
@@ -53,7 +69,7 @@ export function dynamoIdempotency(options: DynamoIdempotencyOptions): Idempotenc
   });
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'key',
-    expiresAfterSeconds: options.expiresAfterSeconds ?? 8 * 24 * 3_600,
+    expiresAfterSeconds: options.expiresAfterSeconds ?? Math.max(...CONSUMER_SERVICES.map(proofLifetimeSeconds)),
   });
   const guarded = makeIdempotent(
     async (input: { key: string }, effect: () => Promise<void>, ran: { value: boolean }) => {

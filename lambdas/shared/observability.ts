@@ -19,7 +19,13 @@ export type Tracing = Pick<
   | 'getSegment'
   | 'setSegment'
   | 'addErrorAsMetadata'
->;
+> & {
+  /**
+   * Runs `work` in an async context of its own, so a segment made current inside it stays inside:
+   * records run concurrently, and each one's SDK calls must nest under its own subsegment.
+   */
+  inOwnContext<T>(work: () => Promise<T>): Promise<T>;
+};
 
 /**
  * Powertools Tracer's own rule (Tracer.setTracingEnabled): off when POWERTOOLS_TRACE_ENABLED is
@@ -41,6 +47,7 @@ const TRACING_OFF: Tracing = {
   getSegment: () => undefined,
   setSegment: () => undefined,
   addErrorAsMetadata: () => undefined,
+  inOwnContext: (work) => work(),
 };
 
 /**
@@ -81,7 +88,9 @@ export function flushMetrics(metrics: Metrics): void {
 
 /**
  * Runs `work` in its own X-Ray subsegment, as Powertools' captureLambdaHandler does for a handler:
- * annotated, the error kept as metadata, the parent restored afterwards.
+ * annotated, the error kept as metadata. Records run concurrently, so the subsegment is made the
+ * current one in a context of its own: the SDK calls made by `work` nest under it, and no other
+ * record's do.
  */
 export async function inSubsegment<T>(
   service: string,
@@ -90,20 +99,23 @@ export async function inSubsegment<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (!tracer.isTracingEnabled()) return work();
-  const parent = tracer.getSegment();
-  const subsegment = parent?.addNewSubsegment(name);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.putAnnotation(TRACE_ANNOTATIONS.service, service);
-  for (const [key, value] of Object.entries(annotations)) {
-    if (value !== undefined) tracer.putAnnotation(key, value);
-  }
-  try {
-    return await work();
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    throw error;
-  } finally {
-    subsegment?.close();
-    if (parent) tracer.setSegment(parent);
-  }
+  const run = async () => {
+    const parent = tracer.getSegment();
+    const subsegment = parent?.addNewSubsegment(name);
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.putAnnotation(TRACE_ANNOTATIONS.service, service);
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value !== undefined) tracer.putAnnotation(key, value);
+    }
+    try {
+      return await work();
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+      if (parent) tracer.setSegment(parent);
+    }
+  };
+  return tracer.inOwnContext(run);
 }

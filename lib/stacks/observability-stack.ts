@@ -216,6 +216,8 @@ export class ObservabilityStack extends Stack {
               customMetric(METRICS.duplicatesSkipped, s),
               customMetric(METRICS.eventsDeadLettered, s),
               customMetric(METRICS.eventsFailed, s),
+              customMetric(METRICS.eventsDeferred, s),
+              customMetric(METRICS.eventsSkipped, s),
             ],
             right: [customMetric(METRICS.eventAgeMs, s, { statistic: 'p99' })],
             rightYAxis: { label: 'ms', showUnits: false },

@@ -24,6 +24,7 @@ import {
   TABLE_SPECS,
   TABLES,
   type TableName,
+  tablesOf,
 } from '../topology';
 import type { KafkaStack } from './kafka-stack';
 import type { NetworkStack } from './network-stack';
@@ -106,7 +107,7 @@ export class ServicesStack extends Stack {
   wireService(service: ServiceName, fn: ServiceFunction): void {
     fn.grantPublish(publishedTopics(service));
     const spec = SERVICE_SPECS[service];
-    for (const [table, access] of Object.entries(spec.tables) as [TableName, 'read' | 'readWrite'][]) {
+    for (const [table, access] of Object.entries(tablesOf(service)) as [TableName, 'read' | 'readWrite'][]) {
       fn.bindTable(table, this.tables[table], access);
     }
     if (spec.notifies) fn.bindNotificationTopic(this.notificationTopic);

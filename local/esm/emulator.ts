@@ -14,7 +14,10 @@
  *   one partition never holds up another;
  * - a timed-out handler is not killed, it runs on in the background (Lambda freezes the sandbox);
  * - repeated header keys come in key order, not interleaved (kafkajs groups them on decode);
- * - retries follow after a short fixed pause (retryDelayMs); Lambda's back-off is undocumented;
+ * - retries follow after a short fixed pause (retryDelayMs); Lambda's back-off is undocumented, and
+ *   retrying at once is the reading that spends retries fastest;
+ * - where AWS is silent (partial responses, retry counting, plain-string filters on JSON values) it
+ *   behaves as the chosen reading says (./readings.ts);
  * - only the EventBridge operators in ./filter.ts are evaluated; other patterns are refused.
  */
 import type { Context } from 'aws-lambda';
@@ -41,6 +44,7 @@ import {
   PartitionWorker,
   type WorkerHost,
 } from './partition-worker';
+import { DEFAULT_READING, type EsmReading, readingName } from './readings';
 
 export interface EsmEmulatorOptions {
   readonly service: ConsumerServiceName;
@@ -58,6 +62,8 @@ export interface EsmEmulatorOptions {
   readonly log?: (line: string, fields?: Record<string, unknown>) => void;
   /** Told about every invocation and dead-lettered record (the local Prometheus endpoint). */
   readonly observer?: FunctionObserver;
+  /** How to behave where AWS does not document the trigger (./readings.ts). @default DEFAULT_READING */
+  readonly reading?: EsmReading;
   /** Test knobs for conformance tests; each defaults to the subscription's value. */
   readonly overrides?: Partial<
     Pick<
@@ -113,6 +119,9 @@ const CONSUMER_TUNING = {
   rebalanceTimeout: 10_000,
   heartbeatInterval: 500,
   maxWaitTimeInMs: 100,
+  // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a consumer
+  // that kafkajs gave up on (the broker gone for longer than its retries) restarts all the same.
+  retry: { restartOnFailure: async () => true },
 } as const;
 
 export class EsmConfigError extends Error {
@@ -127,6 +136,7 @@ export class EsmEmulator {
   readonly groupId: string;
   readonly deadLetterTopic: string;
   private readonly settings: BatchSettings;
+  private readonly reading: EsmReading;
   private readonly source: EventSource;
   private readonly arn: string;
   private readonly invoker: Invoker;
@@ -179,7 +189,10 @@ export class EsmEmulator {
       bisectOnError: o.bisectOnError ?? subscription.bisectOnError,
       maxRecordAgeMs: maxRecordAgeSeconds === -1 ? -1 : maxRecordAgeSeconds * 1000,
     };
-    this.accepts = compileFilters(o.filters ?? subscriptionFilterPatterns(subscription));
+    this.reading = options.reading ?? DEFAULT_READING;
+    this.accepts = compileFilters(o.filters ?? subscriptionFilterPatterns(subscription), {
+      objectsAreLeaves: this.reading.filterValueMatch === 'whole-value',
+    });
     this.retryDelayMs = o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.source = {
       eventSourceArn: localClusterArn(options.bootstrapServers),
@@ -272,7 +285,7 @@ export class EsmEmulator {
     this.log(
       `consuming ${this.topic} as ${this.groupId}: batch ${batchSize}, window ${batchingWindowMs / 1000} s, ` +
         `${retryAttempts} retries${bisectOnError ? ', bisect' : ''}, max age ${maxRecordAgeMs < 0 ? 'none' : `${maxRecordAgeMs / 1000} s`}, ` +
-        `DLQ ${this.deadLetterTopic}`,
+        `DLQ ${this.deadLetterTopic}, reading ${readingName(this.reading)}`,
       { topic: this.topic, groupId: this.groupId },
     );
   }
@@ -362,6 +375,7 @@ export class EsmEmulator {
   private get host(): WorkerHost {
     return {
       settings: this.settings,
+      reading: this.reading,
       source: this.source,
       functionArn: this.arn,
       invoker: this.invoker,

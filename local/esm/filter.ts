@@ -26,10 +26,23 @@ type LeafPredicate = (value: unknown, present: boolean) => boolean;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+export interface FilterReading {
+  /**
+   * Whether a value matcher also sees a JSON object as a value (the `whole-value` reading of
+   * ./readings.ts) instead of as an inner node it never matches (EventBridge's documented rule).
+   * @default false
+   */
+  readonly objectsAreLeaves?: boolean;
+}
+
 /** Compiles the patterns into one test on a record's raw value bytes (null for a tombstone). */
-export function compileFilters(patterns: readonly FilterPattern[]): (value: Buffer | null) => boolean {
+export function compileFilters(
+  patterns: readonly FilterPattern[],
+  reading: FilterReading = {},
+): (value: Buffer | null) => boolean {
   if (patterns.length === 0) return () => true;
-  const compiled = patterns.map((pattern, i) => compileObject(pattern, `filters[${i}]`));
+  const objectsAreLeaves = reading.objectsAreLeaves ?? false;
+  const compiled = patterns.map((pattern, i) => compileObject(pattern, `filters[${i}]`, objectsAreLeaves));
   return (value) => {
     const data = recordData(value);
     return compiled.some((test) => test(data));
@@ -57,20 +70,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function compileObject(pattern: unknown, path: string): Predicate {
+function compileObject(pattern: unknown, path: string, objectsAreLeaves: boolean): Predicate {
   if (!isPlainObject(pattern)) throw new FilterPatternError(`${path} must be an object`);
   const tests: Predicate[] = Object.entries(pattern).map(([key, sub]) => {
     if (key === '$or') {
       if (!Array.isArray(sub) || sub.length < 2) throw new FilterPatternError(`${path}.$or needs 2 or more patterns`);
-      const alternatives = sub.map((p, i) => compileObject(p, `${path}.$or[${i}]`));
+      const alternatives = sub.map((p, i) => compileObject(p, `${path}.$or[${i}]`, objectsAreLeaves));
       return (data) => alternatives.some((test) => test(data));
     }
-    return compileField(key, sub, `${path}.${key}`);
+    return compileField(key, sub, `${path}.${key}`, objectsAreLeaves);
   });
   return (data) => tests.every((test) => test(data));
 }
 
-function compileField(key: string, pattern: unknown, path: string): Predicate {
+function compileField(key: string, pattern: unknown, path: string, objectsAreLeaves: boolean): Predicate {
   if (Array.isArray(pattern)) {
     const leaves = pattern.map((m, i) => compileLeaf(m, `${path}[${i}]`));
     return (data) => {
@@ -79,12 +92,12 @@ function compileField(key: string, pattern: unknown, path: string): Predicate {
       // An array in the event matches when any of its elements does.
       const candidates = Array.isArray(value) ? value : [value];
       return candidates.some((candidate) => {
-        const leaf = present && !isPlainObject(candidate);
+        const leaf = present && (objectsAreLeaves || !isPlainObject(candidate));
         return leaves.some((test) => test(leaf ? candidate : undefined, leaf));
       });
     };
   }
-  const nested = compileObject(pattern, path);
+  const nested = compileObject(pattern, path, objectsAreLeaves);
   return (data) => {
     if (!isPlainObject(data) || !Object.hasOwn(data, key)) return false;
     const value = data[key];

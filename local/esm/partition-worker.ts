@@ -8,13 +8,15 @@
  * (succeeded, filtered out or dead-lettered), in offset order, so the offset to commit is always
  * that of the first queued record, or the end of what was fetched when nothing is queued.
  *
- * Retry accounting (Lambda does not document it for Kafka; this follows its stream sources, where
- * bisect halves share the batch's retries): every record counts the failed invocations it was
- * part of. A batch is exhausted once one of its failed records has failed more than retryAttempts
- * times, i.e. after 1 + retryAttempts failed invocations; its failed records then go to the
- * dead-letter topic. A bisect split is one of those retries, so each half carries on with the
- * count of the batch it came from: a poison record is isolated only when retryAttempts leaves room
- * for the splits (log2 of the batch size), otherwise the smallest failing half is dead-lettered.
+ * Retries follow what AWS documents and, where it is silent, the reading chosen (./readings.ts):
+ * - after a partial batch response, the records named come again; with `reported-only` the others
+ *   are done, with `from-lowest` the partition resumes from its lowest named offset;
+ * - a bisect split does not count towards the retry quota (documented for stream sources): a failed
+ *   invocation that is split costs nothing, its halves carry on with the counts they had;
+ * - every other failed invocation counts: with `per-record` against each record it carried (or
+ *   named, for a partial response), which goes to the dead-letter topic once its own count is over
+ *   retryAttempts; with `per-batch` against the partition, whose failed records all go once it has
+ *   failed more than retryAttempts times in a row without its head moving on.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -32,6 +34,7 @@ import {
   serializedSize,
 } from './msk-event-builder';
 import type { FailureCondition, FailureDetails } from './on-failure-record';
+import type { EsmReading } from './readings';
 
 export interface BatchSettings {
   readonly batchSize: number;
@@ -45,6 +48,7 @@ export interface BatchSettings {
 
 export interface WorkerHost {
   readonly settings: BatchSettings;
+  readonly reading: EsmReading;
   readonly source: EventSource;
   readonly functionArn: string;
   readonly invoker: Invoker;
@@ -86,7 +90,10 @@ interface Entry {
   readonly size: number;
   readonly arrivedAt: number;
   invocations: number;
+  /** Failed invocations counted against this record (per-record reading). */
   failures: number;
+  /** It was in a failed invocation or named in a partial response: it goes again at once. */
+  retrying: boolean;
   lastRequestId?: string;
   lastResponse?: ResponseContext;
 }
@@ -117,6 +124,8 @@ export class PartitionWorker {
   private done: Promise<void> = Promise.resolve();
   private wakeUp?: () => void;
   private notBefore = 0;
+  /** Failed invocations in a row since the head of the partition last moved on (per-batch reading). */
+  private failedInARow = 0;
 
   constructor(
     private readonly host: WorkerHost,
@@ -143,7 +152,16 @@ export class PartitionWorker {
     }
     const record = mskRecordOf(this.topic, this.partition, message);
     const size = serializedSize(record);
-    this.queue.push({ record, offset, key: message.key, size, arrivedAt: now, invocations: 0, failures: 0 });
+    this.queue.push({
+      record,
+      offset,
+      key: message.key,
+      size,
+      arrivedAt: now,
+      invocations: 0,
+      failures: 0,
+      retrying: false,
+    });
     this.queuedBytes += size;
   }
 
@@ -219,7 +237,7 @@ export class PartitionWorker {
     if (this.notBefore > now) return this.notBefore - now;
     const head = this.queue[0] as Entry;
     // A retry or a bisected half goes at once; the batching window is for new records only.
-    if (this.plan.length > 0 || head.failures > 0) return 0;
+    if (this.plan.length > 0 || head.retrying) return 0;
     if (this.queue.length >= this.host.settings.batchSize || this.queuedBytes >= MAX_PAYLOAD_BYTES) return 0;
     // Lambda: "a batching window begins as soon as the first record arrives".
     return Math.max(0, head.arrivedAt + this.host.settings.batchingWindowMs - now);
@@ -254,7 +272,7 @@ export class PartitionWorker {
     if (oversized.length > 0 && !(await this.deadLetter(oversized, 'MaximumPayloadSizeExceeded'))) return;
     if (batch.length === 0) return;
 
-    const retry = batch.some((e) => e.failures > 0);
+    const retry = batch.some((e) => e.retrying);
     for (const entry of batch) entry.invocations += 1;
     this.inFlight = true;
     this.host.count('invocations');
@@ -276,7 +294,7 @@ export class PartitionWorker {
   private async settle(batch: readonly Entry[], result: InvocationResult): Promise<void> {
     const first = (batch[0] as Entry).offset;
     const last = (batch.at(-1) as Entry).offset;
-    const fields = {
+    const batchFields = {
       topic: this.topic,
       partition: this.partition,
       firstOffset: first,
@@ -295,7 +313,7 @@ export class PartitionWorker {
         this.host.log(
           `${type.padEnd(26)} ${subject.padEnd(30)} ${this.key}@${entry.offset} ok (${result.durationMs} ms batch)`,
           {
-            ...fields,
+            ...batchFields,
             offset: entry.offset,
             type,
             subject,
@@ -308,72 +326,92 @@ export class PartitionWorker {
 
     if (result.kind === 'partial') {
       this.host.count('partialFailures');
-      const failedOffsets = new Set(result.failures.map((f) => f.offset));
-      const failed = batch.filter((e) => failedOffsets.has(e.offset));
-      this.recordFailure(failed, result.requestId, { statusCode: 200, executedVersion: '$LATEST' });
-      const lowest = (failed[0] as Entry).offset;
+      const named = new Set(result.failures.map((f) => f.offset));
+      const failed = batch.filter((e) => named.has(e.offset));
       const offsets = failed.map((e) => e.offset);
-      if (this.exhausted(failed)) {
-        this.host.log(`${range} partial failure at ${offsets.join(', ')}: retries exhausted`, {
-          ...fields,
-          outcome: 'partial',
-          failedOffsets: offsets,
-        });
-        if (await this.deadLetter(failed, 'RetryAttemptsExhausted')) this.resolve(batch);
+      const exhausted = this.countFailure(failed, result.requestId, { statusCode: 200, executedVersion: '$LATEST' });
+      const fields = { ...batchFields, outcome: 'partial', failedOffsets: offsets };
+      if (exhausted.length > 0) {
+        this.host.log(
+          `${range} partial failure at ${offsets.join(', ')}: retries exhausted for ${exhausted.length}`,
+          fields,
+        );
+        if (!(await this.deadLetter(exhausted, 'RetryAttemptsExhausted'))) return;
+      }
+      const retried = failed.filter((e) => !exhausted.includes(e));
+      if (retried.length === 0) {
+        this.resolve(batch);
         return;
       }
-      // Kafka can only commit a position: the records after the lowest failure come again too.
-      this.resolve(batch.filter((e) => e.offset < lowest));
+      const lowest = (retried[0] as Entry).offset;
+      this.resolve(
+        this.host.reading.partialRedelivery === 'reported-only'
+          ? batch.filter((e) => !named.has(e.offset))
+          : batch.filter((e) => e.offset < lowest),
+      );
       this.notBefore = Date.now() + this.host.retryDelayMs;
-      this.host.log(`${range} partial failure at ${offsets.join(', ')}, retrying from ${lowest}`, {
-        ...fields,
-        outcome: 'partial',
-        failedOffsets: offsets,
-      });
+      const how =
+        this.host.reading.partialRedelivery === 'reported-only' ? 'retrying those' : `retrying from ${lowest}`;
+      this.host.log(`${range} partial failure at ${offsets.join(', ')}, ${how}`, fields);
       return;
     }
 
     this.host.count('failedInvocations');
-    this.recordFailure(batch, result.requestId, {
+    const response: ResponseContext = {
       statusCode: 200,
       executedVersion: '$LATEST',
       ...(result.functionError ? { functionError: 'Unhandled' } : {}),
-    });
-    const attempt = Math.max(...batch.map((e) => e.failures));
-    const attempts = `attempt ${attempt} of ${1 + this.host.settings.retryAttempts}`;
-    const errorFields = { ...fields, outcome: 'error', error: result.message };
-    if (this.exhausted(batch)) {
-      this.host.log(`${range} failed (${attempts}): ${result.message}; retries exhausted`, errorFields);
-      if (await this.deadLetter(batch, 'RetryAttemptsExhausted')) this.resolve(batch);
-      return;
-    }
-    // Bisect is for function errors; a response Lambda cannot use is retried as it is.
+    };
+    const errorFields = { ...batchFields, outcome: 'error', error: result.message };
+    // Bisect is for function errors; a response Lambda cannot use is retried as it is. A split is
+    // free: the halves keep the counts they had.
     if (this.host.settings.bisectOnError && result.functionError && batch.length > 1) {
+      this.remember(batch, result.requestId, response);
       const middle = (batch[Math.ceil(batch.length / 2) - 1] as Entry).offset;
       if (this.plan.at(-1) !== last) this.plan.push(last);
       this.plan.push(middle);
-      this.host.log(`${range} failed (${attempts}): ${result.message}; splitting at ${middle}`, errorFields);
+      this.host.log(`${range} failed: ${result.message}; splitting at ${middle}`, errorFields);
+      this.notBefore = Date.now() + this.host.retryDelayMs;
+      return;
+    }
+    const exhausted = this.countFailure(batch, result.requestId, response);
+    if (exhausted.length > 0) {
+      this.host.log(`${range} failed: ${result.message}; retries exhausted for ${exhausted.length}`, errorFields);
+      if (!(await this.deadLetter(exhausted, 'RetryAttemptsExhausted'))) return;
+      if (exhausted.length === batch.length) return;
     } else {
-      this.host.log(`${range} failed (${attempts}): ${result.message}; retrying`, errorFields);
+      this.host.log(`${range} failed: ${result.message}; retrying`, errorFields);
     }
     this.notBefore = Date.now() + this.host.retryDelayMs;
   }
 
-  private recordFailure(entries: readonly Entry[], requestId: string, response: ResponseContext): void {
+  /**
+   * Counts one failed invocation against `entries` as the reading says, and answers those whose
+   * retries are now exhausted (each record's own count, or the partition's run of failures).
+   */
+  private countFailure(entries: readonly Entry[], requestId: string, response: ResponseContext): Entry[] {
+    this.remember(entries, requestId, response);
+    const { retryAttempts } = this.host.settings;
+    if (this.host.reading.retryCounting === 'per-batch') {
+      this.failedInARow += 1;
+      return this.failedInARow > retryAttempts ? [...entries] : [];
+    }
+    for (const entry of entries) entry.failures += 1;
+    return entries.filter((e) => e.failures > retryAttempts);
+  }
+
+  private remember(entries: readonly Entry[], requestId: string, response: ResponseContext): void {
     for (const entry of entries) {
-      entry.failures += 1;
+      entry.retrying = true;
       entry.lastRequestId = requestId;
       entry.lastResponse = response;
     }
   }
 
-  private exhausted(failed: readonly Entry[]): boolean {
-    return failed.some((e) => e.failures > this.host.settings.retryAttempts);
-  }
-
   /** Marks records done: out of the queue, and any bisect segment they closed off the plan. */
   private resolve(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
+    const before = this.queue[0];
     const done = new Set(entries);
     let kept = 0;
     for (const entry of this.queue) {
@@ -383,6 +421,7 @@ export class PartitionWorker {
     this.queue.length = kept;
     const head = this.queue[0]?.offset ?? Number.POSITIVE_INFINITY;
     while (this.plan.length > 0 && (this.plan.at(-1) as number) < head) this.plan.pop();
+    if (this.queue[0] !== before) this.failedInARow = 0;
   }
 
   /** Writes the records to the dead-letter topic, retrying until it works or the emulator stops. */

@@ -4,9 +4,11 @@
  * path, so a bundle loads from any folder and the SDK is not loaded twice), and each bundle gets a
  * new file name, so requiring it loads a new module graph instead of the cached one.
  */
+
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, formatMessages, type Message, type Plugin } from 'esbuild';
+import { ALL_VALIDATORS_PATH, VALIDATORS_IMPORT } from '../../lib/bundling';
 import { SERVICE_SPECS, type ServiceName } from '../../lib/topology';
 
 export interface BuiltHandler {
@@ -60,6 +62,9 @@ export async function bundleHandlers(root: string, services: readonly ServiceNam
         sourcesContent: false,
         write: false,
         logLevel: 'silent',
+        // From the watched sources, not through package.json "imports": the tree may be a copy.
+        absWorkingDir: root,
+        alias: { [VALIDATORS_IMPORT]: `./${ALL_VALIDATORS_PATH}` },
         plugins: [externalPackages(root)],
       }),
     ),

@@ -323,7 +323,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       await consumeBatch(mskEvent(), deps);
 
       // Assess
-      expect(outcomes).toEqual([{ handled: 4, duplicates: 0, deadLettered: 3, failed: 0 }]);
+      expect(outcomes).toEqual([{ handled: 4, duplicates: 0, deadLettered: 3, failed: 0, skipped: 0, deferred: 0 }]);
     });
   });
 
@@ -346,7 +346,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(logger.entries).toEqual([
         { level: 'warn', message: 'record dead-lettered', fields: { partition, offset, reason } },
       ]);
-      expect(outcomes).toEqual([{ handled: 0, duplicates: 0, deadLettered: 1, failed: 0 }]);
+      expect(outcomes).toEqual([{ handled: 0, duplicates: 0, deadLettered: 1, failed: 0, skipped: 0, deferred: 0 }]);
     });
 
     it('dead-letters a record without a value property at all, like a tombstone', async () => {
@@ -376,20 +376,39 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(deadLetters.sent.map((d) => d.reason)).toEqual(["envelope: / must have required property 'specversion'"]);
     });
 
-    it('dead-letters an event type this service has no handler for, naming it', async () => {
-      // Prepare
-      const { deps, calls, deadLetters, outcomes } = harness({ names: ['OrderCreated'] });
+    it("skips a known event of its topic that this service does not handle (another subscriber's), as done", async () => {
+      // Prepare: only the order service's view of orders.events: OrderCreated, not OrderCancelled.
+      const { deps, calls, deadLetters, logger, outcomes } = harness({ names: ['OrderCreated'] });
 
       // Act
       const response = await consumeBatch(mskEventWith([1041, 1043]), deps);
 
-      // Assess
+      // Assess: done (not reported), not dead-lettered, counted and logged.
       expect(response).toEqual({ batchItemFailures: [] });
       expect(calls.map((c) => c.record.offset)).toEqual([1041]);
-      expect(deadLetters.sent.map((d) => [d.record.offset, d.reason])).toEqual([
-        [1043, 'this service does not handle OrderCancelled'],
+      expect(deadLetters.sent).toEqual([]);
+      expect(logger.entries).toEqual([
+        {
+          level: 'info',
+          message: 'event not handled by this service: skipped',
+          fields: { partition: 'orders.events-0', offset: 1043, type: 'orderpipeline.OrderCancelled' },
+        },
       ]);
-      expect(outcomes).toEqual([{ handled: 1, duplicates: 0, deadLettered: 1, failed: 0 }]);
+      expect(outcomes).toEqual([{ handled: 1, duplicates: 0, deadLettered: 0, failed: 0, skipped: 1, deferred: 0 }]);
+    });
+
+    it('skips an unhandled known event without reading its data, so a schema it does not carry cannot fail it', async () => {
+      // Prepare: an OrderCancelled whose data is not valid, for a service that does not handle it.
+      const { deps, deadLetters, outcomes } = harness({ names: ['OrderCreated'] });
+      const broken = { ...eventIn(1043), data: { orderId: 42 } };
+
+      // Act
+      const response = await consumeBatch(batchOf(recordOf(broken, 5)), deps);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(deadLetters.sent).toEqual([]);
+      expect(outcomes).toEqual([{ handled: 0, duplicates: 0, deadLettered: 0, failed: 0, skipped: 1, deferred: 0 }]);
     });
 
     it('dead-letters a valid event found on a topic it does not belong to, even if the service handles it', async () => {
@@ -535,7 +554,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
       expect(calls).toEqual([]);
-      expect(outcomes).toEqual([{ handled: 0, duplicates: 0, deadLettered: 0, failed: 0 }]);
+      expect(outcomes).toEqual([{ handled: 0, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 }]);
     });
   });
 
@@ -555,7 +574,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
         ['7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 877],
         ['1e2d3c4b-5a69-4877-8695-a4b3c2d1e0f9', 878],
       ]);
-      expect(outcomes).toEqual([{ handled: 2, duplicates: 1, deadLettered: 0, failed: 0 }]);
+      expect(outcomes).toEqual([{ handled: 2, duplicates: 1, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 }]);
       expect(logger.entries).toEqual([
         {
           level: 'info',
@@ -583,8 +602,8 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(response).toEqual({ batchItemFailures: [] });
       expect(calls.map((c) => c.record.offset)).toEqual([1041, 1043, 877, 878]);
       expect(outcomes).toEqual([
-        { handled: 4, duplicates: 0, deadLettered: 0, failed: 0 },
-        { handled: 0, duplicates: 4, deadLettered: 0, failed: 0 },
+        { handled: 4, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 },
+        { handled: 0, duplicates: 4, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 },
       ]);
     });
 
@@ -602,7 +621,9 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(response).toEqual({ batchItemFailures: [] });
       expect(first.calls).toHaveLength(1);
       expect(second.calls).toEqual([]);
-      expect(second.outcomes).toEqual([{ handled: 0, duplicates: 1, deadLettered: 0, failed: 0 }]);
+      expect(second.outcomes).toEqual([
+        { handled: 0, duplicates: 1, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 },
+      ]);
     });
 
     it('treats two events with different ids but the same content as two events', async () => {
@@ -643,27 +664,28 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
         },
       });
       const concurrent = harness({ idempotency });
-      const first = consumeBatch(mskEventWith([877, 878]), slow.deps, lambdaContext());
+      // Two events of one order (one key): the second waits for the first.
+      const first = consumeBatch(mskEventWith([1041, 1043]), slow.deps, lambdaContext());
       await handling;
 
       // Act
-      const response = await consumeBatch(mskEventWith([877, 878]), concurrent.deps, lambdaContext());
+      const response = await consumeBatch(mskEventWith([1041, 1043]), concurrent.deps, lambdaContext());
       release();
 
       // Assess
       expect(response).toEqual({
-        batchItemFailures: [failure('orders.events-1', 877), failure('orders.events-1', 878)],
+        batchItemFailures: [failure('orders.events-0', 1041), failure('orders.events-0', 1043)],
       });
       expect(concurrent.calls).toEqual([]);
       expect(concurrent.logger.entries).toEqual([
         {
           level: 'error',
           message: 'record failed',
-          fields: { partition: 'orders.events-1', offset: 877, reason: expect.any(String) },
+          fields: { partition: 'orders.events-0', offset: 1041, reason: expect.any(String) },
         },
       ]);
       await expect(first).resolves.toEqual({ batchItemFailures: [] });
-      expect(slow.calls.map((c) => c.record.offset)).toEqual([877, 878]);
+      expect(slow.calls.map((c) => c.record.offset)).toEqual([1041, 1043]);
     });
 
     it('lets a redelivery handle an event whose first invocation died mid-way once that invocation timed out', async () => {
@@ -692,7 +714,9 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
       expect(redelivered.calls.map((c) => c.record.offset)).toEqual([877]);
-      expect(redelivered.outcomes).toEqual([{ handled: 1, duplicates: 0, deadLettered: 0, failed: 0 }]);
+      expect(redelivered.outcomes).toEqual([
+        { handled: 1, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 },
+      ]);
     });
   });
 
@@ -703,7 +727,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
         if (record.offset === offset) throw error;
       };
 
-    it('reports the record it threw on and the rest of that partition, and continues the other partition', async () => {
+    it('reports the record it threw on and the later records of its key, and continues the other partition', async () => {
       // Prepare
       const { deps, calls, logger, outcomes } = harness({ behaviour: failOn(1041) });
 
@@ -722,7 +746,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
           fields: { partition: 'orders.events-0', offset: 1041, reason: 'DynamoDB said no' },
         },
       ]);
-      expect(outcomes).toEqual([{ handled: 2, duplicates: 0, deadLettered: 0, failed: 2 }]);
+      expect(outcomes).toEqual([{ handled: 2, duplicates: 0, deadLettered: 0, failed: 2, skipped: 0, deferred: 0 }]);
     });
 
     it('reports a poison record behind the failure instead of dead-lettering it, so offsets stay in order', async () => {
@@ -744,22 +768,17 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(deadLetters.sent.map((d) => d.record.offset)).toEqual([BAD_QUANTITY.offset, TOMBSTONE.offset]);
     });
 
-    it('hands the records before the failure over, and reports only from the failure on', async () => {
-      // Prepare
-      const { deps, calls } = harness({ behaviour: failOn(878) });
+    it('reports only the failed record when the records after it belong to other keys, which are done', async () => {
+      // Prepare: 878 has no key; 879 and 880 belong to another order (and are poison).
+      const { deps, calls, deadLetters } = harness({ behaviour: failOn(878) });
 
       // Act
       const response = await consumeBatch(mskEvent(), deps);
 
       // Assess
-      expect(response).toEqual({
-        batchItemFailures: [
-          failure('orders.events-1', 878),
-          failure('orders.events-1', 879),
-          failure('orders.events-1', 880),
-        ],
-      });
+      expect(response).toEqual({ batchItemFailures: [failure('orders.events-1', 878)] });
       expect(calls.map((c) => c.record.offset)).toEqual([1041, 1043, 877]);
+      expect(deadLetters.sent.map((d) => d.record.offset)).toEqual([1042, 879, 880]);
     });
 
     it('does not remember a failed event as handled: the redelivery runs the handler again', async () => {
@@ -784,8 +803,8 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       expect(attempts).toBe(2);
       expect(flaky.calls.map((c) => c.record.offset)).toEqual([877]);
       expect(flaky.outcomes).toEqual([
-        { handled: 0, duplicates: 0, deadLettered: 0, failed: 1 },
-        { handled: 1, duplicates: 0, deadLettered: 0, failed: 0 },
+        { handled: 0, duplicates: 0, deadLettered: 0, failed: 1, skipped: 0, deferred: 0 },
+        { handled: 1, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 0 },
       ]);
     });
 
@@ -794,12 +813,10 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       const { deps, calls, logger } = harness({ behaviour: failOn(877, 'throttled') });
 
       // Act
-      const response = await consumeBatch(mskEventWith([877, 878]), deps);
+      const response = await consumeBatch(mskEventWith([877]), deps);
 
       // Assess
-      expect(response).toEqual({
-        batchItemFailures: [failure('orders.events-1', 877), failure('orders.events-1', 878)],
-      });
+      expect(response).toEqual({ batchItemFailures: [failure('orders.events-1', 877)] });
       expect(calls).toEqual([]);
       // Powertools wraps a thrown non-Error in IdempotencyUnknownError, so the logged reason is its
       // generic message rather than 'throttled'.
@@ -832,7 +849,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
   });
 
   describe('with a dead-letter sink that fails', () => {
-    it('reports the poison record and the rest of its partition, so nothing is lost', async () => {
+    it('reports the poison record and the later records of its key, so nothing is lost', async () => {
       // Prepare
       const { deps, calls, deadLetters, logger, outcomes } = harness();
       deadLetters.failing = true;
@@ -852,7 +869,7 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
           fields: { partition: 'orders.events-0', offset: 1042, reason: 'dead-letter topic unreachable' },
         },
       ]);
-      expect(outcomes).toEqual([{ handled: 3, duplicates: 0, deadLettered: 0, failed: 2 }]);
+      expect(outcomes).toEqual([{ handled: 3, duplicates: 0, deadLettered: 0, failed: 2, skipped: 0, deferred: 0 }]);
     });
 
     it('dead-letters the record on redelivery once the sink is back', async () => {
@@ -868,6 +885,170 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
       expect(deadLetters.sent.map((d) => [d.record.offset, d.reason])).toEqual([[1042, 'value is not JSON']]);
+    });
+  });
+
+  describe('with records of several keys in one batch', () => {
+    /** Orders.events records of `keys` (one letter each), partition 0, in the order given. */
+    function keyedBatch(keys: string): MskEvent {
+      const records = [...keys].map((letter, i) => {
+        const orderId = `ord_${letter.repeat(12)}`;
+        const event = createEvent(
+          'OrderCancelled',
+          { orderId, customerId: 'c-1', email: 'a@example.com', reason: 'out_of_stock', detail: 'x' },
+          { subject: orderId, correlationId: `corr-${letter}` },
+        );
+        return { ...recordOf(event, 100 + i, 0), key: Buffer.from(orderId).toString('base64') };
+      });
+      return batchOf(...records);
+    }
+
+    /**
+     * A behaviour that tracks how many handlers run at once and the order each key's records start
+     * in. The first `hold` handlers wait until all of them are running (so the test sees them
+     * overlap however the machine schedules them); later ones run straight through.
+     */
+    function tracking(hold = 0) {
+      const seen = { inFlight: 0, most: 0, starts: [] as string[] };
+      const held: (() => void)[] = [];
+      const behaviour: Behaviour = async (_name, _event, record) => {
+        seen.inFlight++;
+        seen.most = Math.max(seen.most, seen.inFlight);
+        seen.starts.push(`${record.key}@${record.offset}`);
+        if (seen.starts.length <= hold) {
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length === hold) for (const release of held) release();
+          });
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        seen.inFlight--;
+      };
+      return { seen, behaviour };
+    }
+
+    it('runs records of different keys at once, up to the concurrency, and one key strictly in offset order', async () => {
+      // Prepare: keys a b a c b a d e f a (10 records, 6 keys), 3 at a time.
+      const { seen, behaviour } = tracking(3);
+      const { deps, calls } = harness({ behaviour });
+
+      // Act
+      const response = await consumeBatch(keyedBatch('abacbadefa'), { ...deps, concurrency: () => 3 });
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(seen.most).toBe(3);
+      expect(calls).toHaveLength(10);
+      for (const key of ['ord_aaaaaaaaaaaa', 'ord_bbbbbbbbbbbb']) {
+        const offsets = seen.starts.filter((s) => s.startsWith(`${key}@`)).map((s) => Number(s.split('@')[1]));
+        expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+      }
+    });
+
+    it('handles one record at a time without a concurrency setting', async () => {
+      const { seen, behaviour } = tracking();
+      const { deps } = harness({ behaviour });
+
+      await consumeBatch(keyedBatch('abcde'), deps);
+
+      expect(seen.most).toBe(1);
+      expect(seen.starts.map((s) => s.slice(4, 5) + s.slice(s.indexOf('@')))).toEqual([
+        'a@100',
+        'b@101',
+        'c@102',
+        'd@103',
+        'e@104',
+      ]);
+    });
+
+    it('holds back only the later records of a failed key; the other keys are done and not reported', async () => {
+      // Prepare: the first record of key b fails.
+      const { deps, calls, outcomes } = harness({
+        behaviour: (_name, _event, record) => {
+          if (record.offset === 101) throw new Error('DynamoDB throttled');
+        },
+      });
+
+      // Act: keys a b a b c
+      const response = await consumeBatch(keyedBatch('ababc'), { ...deps, concurrency: () => 2 });
+
+      // Assess
+      expect(response).toEqual({
+        batchItemFailures: [failure('orders.events-0', 101), failure('orders.events-0', 103)],
+      });
+      expect(calls.map((c) => c.record.offset).sort()).toEqual([100, 102, 104]);
+      expect(outcomes).toEqual([{ handled: 3, duplicates: 0, deadLettered: 0, failed: 2, skipped: 0, deferred: 0 }]);
+    });
+
+    it('stops starting records near the function timeout and reports those it did not start, as deferred', async () => {
+      // Prepare: a clock the handlers move on by 2 s per record, and 10 s left in the invocation.
+      let clock = 1_000_000;
+      const { deps, calls, outcomes, logger } = harness({
+        behaviour: () => {
+          clock += 2_000;
+        },
+      });
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 };
+
+      // Act: eight orders, one at a time; records may start until 9 s in (1 s kept back).
+      const response = await consumeBatch(keyedBatch('abcdefgh'), { ...deps, now: () => clock }, context);
+
+      // Assess: records start at 0, 2, 4 and 6 s; one at 8 s would still run at 9.8 s, when it must answer.
+      expect(calls.map((c) => c.record.offset)).toEqual([100, 101, 102, 103]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([104, 105, 106, 107]);
+      expect(outcomes).toEqual([{ handled: 4, duplicates: 0, deadLettered: 0, failed: 0, skipped: 0, deferred: 4 }]);
+      expect(logger.entries).toContainEqual({
+        level: 'warn',
+        message: 'function time running short: records left for the retry',
+        fields: { records: 4 },
+      });
+    });
+
+    it('does not start a record that, as slow as the slowest so far, would still run when it must answer', async () => {
+      // Prepare: records take 4 s; 10 s left, so the cut-off (9 s) alone would start one at 8 s.
+      let clock = 1_000_000;
+      const { deps, calls } = harness({
+        behaviour: () => {
+          clock += 4_000;
+        },
+      });
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 };
+
+      // Act
+      const response = await consumeBatch(keyedBatch('abcde'), { ...deps, now: () => clock }, context);
+
+      // Assess: 0 s and 4 s started; at 8 s another 4 s would end past the answer at 9.8 s.
+      expect(calls.map((c) => c.record.offset)).toEqual([100, 101]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([102, 103, 104]);
+    });
+
+    it('always starts the first record, so every invocation can move its partition on', async () => {
+      const { deps, calls, outcomes } = harness();
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 500 };
+
+      const response = await consumeBatch(keyedBatch('ab'), deps, context);
+
+      expect(calls.map((c) => c.record.offset)).toEqual([100]);
+      expect(response).toEqual({ batchItemFailures: [failure('orders.events-0', 101)] });
+      expect(outcomes[0]?.deferred).toBe(1);
+    });
+
+    it('answers before the function timeout with a record still running, reporting it, and a retry may take it over', async () => {
+      // Prepare: the first delivery's handler never returns; 1.5 s left in the invocation.
+      const idempotency = freshGuard();
+      const stuck = harness({ idempotency, behaviour: () => new Promise<never>(() => undefined) });
+      const context = lambdaContext('consumer', 1_500);
+
+      // Act
+      const response = await consumeBatch(keyedBatch('a'), stuck.deps, context);
+      const retry = harness({ idempotency });
+      const retried = await consumeBatch(keyedBatch('a'), retry.deps, lambdaContext());
+
+      // Assess: reported (deferred) rather than a timeout; the retry, after the answer, handles it.
+      expect(response).toEqual({ batchItemFailures: [failure('orders.events-0', 100)] });
+      expect(stuck.outcomes[0]?.deferred).toBe(1);
+      expect(retried).toEqual({ batchItemFailures: [] });
+      expect(retry.calls.map((c) => c.record.offset)).toEqual([100]);
     });
   });
 
@@ -930,9 +1111,12 @@ describe('Function: consumeBatch (idempotency over dynalite)', () => {
         { offset: 1042, eventId: undefined, result: 'dead-lettered', logsInside: ['record dead-lettered'] },
         { offset: 1043, eventId: eventIn(1043).id, result: 'handled', logsInside: [] },
         { offset: 877, eventId: eventIn(877).id, result: 'threw', logsInside: ['record failed'] },
-        // 878 to 880 are held back behind 877: never processed, never wrapped.
+        // 877 has no key, so nothing waits behind it.
+        { offset: 878, eventId: eventIn(878).id, result: 'handled', logsInside: [] },
+        { offset: 879, eventId: undefined, result: 'dead-lettered', logsInside: ['record dead-lettered'] },
+        { offset: 880, eventId: undefined, result: 'dead-lettered', logsInside: ['record dead-lettered'] },
       ]);
-      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([877, 878, 879, 880]);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier.offset)).toEqual([877]);
     });
 
     it('reports a duplicate to the hook as such', async () => {

@@ -179,17 +179,21 @@ describe('payment handler instrumentation (dynalite, real Powertools)', () => {
           { Name: METRICS.duplicatesSkipped, Unit: 'Count' },
           { Name: METRICS.eventsDeadLettered, Unit: 'Count' },
           { Name: METRICS.eventsFailed, Unit: 'Count' },
+          { Name: METRICS.eventsSkipped, Unit: 'Count' },
+          { Name: METRICS.eventsDeferred, Unit: 'Count' },
           { Name: METRICS.eventAgeMs, Unit: 'Milliseconds' },
         ]),
       },
     ]);
-    expect(emf._aws.CloudWatchMetrics[0]?.Metrics).toHaveLength(5);
+    expect(emf._aws.CloudWatchMetrics[0]?.Metrics).toHaveLength(7);
     expect(emf).toMatchObject({
       [METRICS.serviceDimension]: 'payment',
       [METRICS.eventsHandled]: 1,
       [METRICS.duplicatesSkipped]: 1,
       [METRICS.eventsDeadLettered]: 1,
       [METRICS.eventsFailed]: 1,
+      [METRICS.eventsSkipped]: 0,
+      [METRICS.eventsDeferred]: 0,
       // Only the handled event has an age: handling time minus its CloudEvent time.
       [METRICS.eventAgeMs]: 4_321,
     });

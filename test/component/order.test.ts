@@ -1,6 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type OrderHandlers, orderHandlers } from '../../lambdas/order/core';
-import { dynamoOrderViewStore, type OrderViewStore } from '../../lambdas/order/store';
+import { dynamoOrderViewStore, type OrderViewStore, type SaveResult } from '../../lambdas/order/store';
 import {
   applyEvent,
   decisionEventId,
@@ -10,10 +11,10 @@ import {
 } from '../../lambdas/order/view';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
+import { proofInDomainWrites } from '../../lambdas/shared/idempotency';
 import { type ConsumerDeps, type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
-import { domainTopic } from '../../lib/topology';
+import { domainTopic, SERVICE_SPECS } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -144,6 +145,9 @@ describe('order service (dynalite)', () => {
   };
 
   const historyIds = (item: OrderViewItem | undefined) => item?.history.map((h) => h.eventId);
+  /** The decision events in an item's history: the write that decides records its one decision. */
+  const decisionsIn = (item: OrderViewItem | undefined) =>
+    item?.history.filter((h) => h.type === 'OrderConfirmed' || h.type === 'OrderCancelled').map((h) => h.type);
 
   describe('confirmation', () => {
     it('confirms an order paid and reserved, publishes one OrderConfirmed and records it', async () => {
@@ -176,7 +180,6 @@ describe('order service (dynalite)', () => {
       const item = await storedItem(orderId);
       expect(item).toMatchObject({
         status: 'CONFIRMED',
-        publishedEvents: ['OrderConfirmed'],
         payment: { status: 'COMPLETED' },
         inventory: { status: 'RESERVED' },
         decision: { event: 'OrderConfirmed', decidedBy: reserved.id },
@@ -203,7 +206,9 @@ describe('order service (dynalite)', () => {
 
         // Assess
         expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
-        expect(await storedItem(orderId)).toMatchObject({ status: 'CONFIRMED', publishedEvents: ['OrderConfirmed'] });
+        const item = await storedItem(orderId);
+        expect(item?.status).toBe('CONFIRMED');
+        expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
       },
     );
 
@@ -251,11 +256,9 @@ describe('order service (dynalite)', () => {
           detail: 'The card was declined.',
         },
       });
-      expect(await storedItem(orderId)).toMatchObject({
-        status: 'CANCELLED',
-        cancelReason: 'payment_failed',
-        publishedEvents: ['OrderCancelled'],
-      });
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ status: 'CANCELLED', cancelReason: 'payment_failed' });
+      expect(decisionsIn(item)).toEqual(['OrderCancelled']);
     });
 
     it('cancels with out_of_stock when the reservation fails', async () => {
@@ -344,13 +347,15 @@ describe('order service (dynalite)', () => {
 
       // Assess
       expect(early).toMatchObject({ status: 'PENDING', shipment: { trackingNumber: 'RM123456785GB' } });
-      expect(await storedItem(orderId)).toMatchObject({ status: 'SHIPPED', publishedEvents: ['OrderConfirmed'] });
+      const item = await storedItem(orderId);
+      expect(item?.status).toBe('SHIPPED');
+      expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
       expect(publisher.ofType('OrderConfirmed')).toHaveLength(1);
     });
   });
 
   describe('at-least-once delivery', () => {
-    it('applies each event once when every event is delivered twice', async () => {
+    it('applies each event once when every event is delivered twice; the deciding one publishes each time', async () => {
       // Prepare
       const orderId = newOrderId();
       const e = eventsFor(orderId);
@@ -359,8 +364,10 @@ describe('order service (dynalite)', () => {
       // Act
       await deliverAll(created, created, paid, paid, reserved, reserved, shipped, shipped);
 
-      // Assess
-      expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
+      // Assess: one decision, sent twice as the very same event, which its readers drop by id.
+      const confirmedId = decisionEventId(orderId, 'OrderConfirmed');
+      expect(publisher.published.map((p) => p.id)).toEqual([confirmedId, confirmedId]);
+      expect(publisher.published[1]).toEqual(publisher.published[0]);
       const item = await storedItem(orderId);
       expect(item?.status).toBe('SHIPPED');
       expect(historyIds(item)).toEqual([
@@ -389,8 +396,8 @@ describe('order service (dynalite)', () => {
           status: 'CONFIRMED',
           payment: { status: 'COMPLETED' },
           inventory: { status: 'RESERVED' },
-          publishedEvents: ['OrderConfirmed'],
         });
+        expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
         expect(item?.history).toHaveLength(4);
         expect(publisher.published.filter((p) => p.subject === orderId).map((p) => p.id)).toEqual([
           decisionEventId(orderId, 'OrderConfirmed'),
@@ -407,9 +414,8 @@ describe('order service (dynalite)', () => {
       // Act
       await Promise.all([created, paid, reserved, created, paid, reserved].map(deliver));
 
-      // Assess: a copy of the settling event running alongside it may find the decision not yet
-      // marked and publish it too (in production the idempotency guard keeps two copies of one id
-      // from running at once); any copy carries the one decision id, which consumers drop.
+      // Assess: each copy of the settling event publishes the decision; every copy carries the one
+      // decision id, which its readers drop.
       expect(new Set(publisher.published.map((p) => p.id))).toEqual(
         new Set([decisionEventId(orderId, 'OrderConfirmed')]),
       );
@@ -433,13 +439,14 @@ describe('order service (dynalite)', () => {
       // Act
       await deliver(reserved);
 
-      // Assess
-      expect(afterFailure).toMatchObject({ status: 'CONFIRMED', publishedEvents: [] });
+      // Assess: the view showed the decision from the write that made it; the retry wrote nothing.
+      expect(afterFailure?.status).toBe('CONFIRMED');
+      expect(decisionsIn(afterFailure)).toEqual(['OrderConfirmed']);
       expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
-      expect(await storedItem(orderId)).toMatchObject({ publishedEvents: ['OrderConfirmed'] });
+      expect(await storedItem(orderId)).toEqual(afterFailure);
     });
 
-    it('publishes once after a crash between the transition and the publish', async () => {
+    it('publishes the same decision on each redelivery after a crash between the write and the publish', async () => {
       // Prepare: the store step of the settling event ran, then the process died.
       const orderId = newOrderId();
       const e = eventsFor(orderId);
@@ -455,11 +462,13 @@ describe('order service (dynalite)', () => {
       await deliver(declined);
 
       // Assess
-      expect(crashed).toMatchObject({ status: 'CANCELLED', publishedEvents: [] });
-      expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderCancelled')]);
+      expect(crashed?.status).toBe('CANCELLED');
+      const cancelledId = decisionEventId(orderId, 'OrderCancelled');
+      expect(publisher.published.map((p) => p.id)).toEqual([cancelledId, cancelledId]);
+      expect(publisher.published[1]).toEqual(publisher.published[0]);
       const item = await storedItem(orderId);
-      expect(item).toMatchObject({ status: 'CANCELLED', publishedEvents: ['OrderCancelled'] });
-      expect(item?.history.filter((h) => h.type === 'OrderCancelled')).toHaveLength(1);
+      expect(item).toEqual(crashed);
+      expect(decisionsIn(item)).toEqual(['OrderCancelled']);
     });
 
     it('does not publish a decision that another event settled', async () => {
@@ -479,28 +488,28 @@ describe('order service (dynalite)', () => {
 
       // Assess
       expect(publisher.published).toHaveLength(0);
-      expect(await storedItem(orderId)).toMatchObject({ status: 'SHIPPED', publishedEvents: [] });
+      expect(await storedItem(orderId)).toMatchObject({ status: 'SHIPPED', decision: { decidedBy: paid.id } });
     });
 
-    it('re-publishes with the same id after a crash between the publish and marking it published', async () => {
-      // Prepare: a store that dies on the write marking the decision published, once.
+    it('re-publishes the identical event after a crash between the publish and the answer', async () => {
+      // Prepare: Kafka acknowledges the decision, then the process dies before the ESM hears back.
       const orderId = newOrderId();
       const e = eventsFor(orderId);
       const reserved = e.reserved();
-      let failMark = true;
-      const crashingStore: OrderViewStore = {
-        get: (id) => store.get(id),
-        async save(item, expected) {
-          if (failMark && item.publishedEvents.length > 0) {
-            failMark = false;
+      let dieAfterPublish = true;
+      const dyingPublisher = {
+        async publish(events: readonly CloudEvent[]) {
+          await publisher.publish(events);
+          if (dieAfterPublish) {
+            dieAfterPublish = false;
             throw new Error('process died');
           }
-          return store.save(item, expected);
         },
       };
-      handlers = orderHandlers({ store: crashingStore, publisher, logger: silentLogger });
+      handlers = orderHandlers({ store, publisher: dyingPublisher, logger: silentLogger });
       await deliverAll(e.created(), e.paid());
       await expect(deliver(reserved)).rejects.toThrow('process died');
+      const afterCrash = await storedItem(orderId);
 
       // Act
       await deliver(reserved);
@@ -510,8 +519,26 @@ describe('order service (dynalite)', () => {
       expect(ids).toEqual([decisionEventId(orderId, 'OrderConfirmed'), decisionEventId(orderId, 'OrderConfirmed')]);
       expect(publisher.published[1]).toEqual(publisher.published[0]);
       const item = await storedItem(orderId);
-      expect(item?.publishedEvents).toEqual(['OrderConfirmed']);
-      expect(item?.history.filter((h) => h.type === 'OrderConfirmed')).toHaveLength(1);
+      expect(item).toEqual(afterCrash);
+      expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
+    });
+
+    it('publishes nothing and writes nothing for a redelivery of an event that did not decide', async () => {
+      // Prepare
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const [created, paid, reserved, shipped] = [e.created(), e.paid(), e.reserved(), e.shipped()];
+      await deliverAll(created, paid, reserved, shipped);
+      const before = await storedItem(orderId);
+      const published = publisher.published.length;
+
+      // Act
+      await deliverAll(created, paid, shipped);
+
+      // Assess
+      expect(published).toBe(1);
+      expect(publisher.published).toHaveLength(published);
+      expect(await storedItem(orderId)).toEqual(before);
     });
 
     it('gives up after bounded attempts when the item keeps changing, so the ESM retries', async () => {
@@ -519,8 +546,12 @@ describe('order service (dynalite)', () => {
       const orderId = newOrderId();
       const e = eventsFor(orderId);
       let saves = 0;
+      let gets = 0;
       const contendedStore: OrderViewStore = {
-        get: (id) => store.get(id),
+        get: (id) => {
+          gets += 1;
+          return store.get(id);
+        },
         save: async () => {
           saves += 1;
           return 'conflict';
@@ -531,18 +562,204 @@ describe('order service (dynalite)', () => {
       // Act & Assess
       await expect(deliver(e.created())).rejects.toThrow(`order ${orderId} changed under each of 3 attempts`);
       expect(saves).toBe(3);
+      // The first attempt at an OrderCreated writes without reading; each later one reads first.
+      expect(gets).toBe(2);
       expect(await storedItem(orderId)).toBeUndefined();
     });
   });
 
+  describe('DynamoDB calls', () => {
+    const counters: DynamoDBClient[] = [];
+    afterAll(() => {
+      for (const client of counters) client.destroy();
+    });
+
+    /** Handlers on a client of their own, recording each call: its command, and `refused` when a condition failed. */
+    const counted = () => {
+      const client = new DynamoDBClient({
+        endpoint: dynamo.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      counters.push(client);
+      const calls: string[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const name = (context as { commandName: string }).commandName.replace(/Command$/, '');
+          try {
+            const result = await next(args);
+            calls.push(name);
+            return result;
+          } catch (error) {
+            calls.push((error as Error).name === 'ConditionalCheckFailedException' ? `${name} refused` : name);
+            throw error;
+          }
+        },
+        { step: 'initialize', name: 'countCalls' },
+      );
+      const counting = orderHandlers({
+        store: dynamoOrderViewStore(DynamoDBDocumentClient.from(client), dynamo.tableName('orders')),
+        publisher,
+        logger: silentLogger,
+      });
+      const send = async (event: CloudEvent): Promise<string[]> => {
+        const from = calls.length;
+        const handler = counting[nameOf(event)] as (event: CloudEvent, record: DecodedRecord) => Promise<void>;
+        await handler(event, recordOf(event));
+        return calls.slice(from);
+      };
+      return { send };
+    };
+
+    it('costs 7 calls for a shipped order: a write for OrderCreated, a read and a write for each other event', async () => {
+      // Prepare
+      const { send } = counted();
+      const e = eventsFor(newOrderId());
+
+      // Act
+      const calls = {
+        created: await send(e.created()),
+        paid: await send(e.paid()),
+        reserved: await send(e.reserved()),
+        shipped: await send(e.shipped()),
+      };
+
+      // Assess: the deciding write records the decision; publishing it writes nothing.
+      expect(calls).toEqual({
+        created: ['PutItem'],
+        paid: ['GetItem', 'PutItem'],
+        reserved: ['GetItem', 'PutItem'],
+        shipped: ['GetItem', 'PutItem'],
+      });
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('costs one read and no write for a redelivery; an OrderCreated first tries its write', async () => {
+      // Prepare
+      const { send } = counted();
+      const e = eventsFor(newOrderId());
+      const [created, paid, reserved] = [e.created(), e.paid(), e.reserved()];
+      await deliverAll(created, paid, reserved);
+
+      // Act
+      const calls = { created: await send(created), paid: await send(paid), reserved: await send(reserved) };
+
+      // Assess
+      expect(calls).toEqual({ created: ['PutItem refused', 'GetItem'], paid: ['GetItem'], reserved: ['GetItem'] });
+      expect(publisher.published.map((p) => p.type)).toEqual([
+        'orderpipeline.OrderConfirmed',
+        'orderpipeline.OrderConfirmed',
+      ]);
+    });
+  });
+
+  describe('an OrderCreated that is not the first event of its order', () => {
+    it('loses its write to the item another event created, reads it and applies on top', async () => {
+      // Prepare: the payment overtook the order's OrderCreated.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const [created, paid] = [e.created(), e.paid()];
+      await deliver(paid);
+      const saves: SaveResult[] = [];
+      let gets = 0;
+      const watched: OrderViewStore = {
+        get: (id) => {
+          gets += 1;
+          return store.get(id);
+        },
+        async save(item, expected) {
+          const result = await store.save(item, expected);
+          saves.push(result);
+          return result;
+        },
+      };
+      handlers = orderHandlers({ store: watched, publisher, logger: silentLogger });
+
+      // Act
+      await deliver(created);
+
+      // Assess: nothing the payment wrote is lost.
+      expect({ saves, gets }).toEqual({ saves: ['conflict', 'saved'], gets: 1 });
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ version: 2, status: 'PENDING', payment: { status: 'COMPLETED' } });
+      expect(item?.details?.customerId).toBe('c-42');
+      expect(historyIds(item)).toEqual([paid.id, created.id]);
+    });
+
+    it('decides when it is the last fact, whichever write won', async () => {
+      // Prepare
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const created = e.created();
+      await deliverAll(e.paid(), e.reserved());
+
+      // Act
+      await deliver(created);
+
+      // Assess
+      expect(await storedItem(orderId)).toMatchObject({ status: 'CONFIRMED', decision: { decidedBy: created.id } });
+      expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
+    });
+
+    it('keeps every fact when OrderCreated and the other events of an order arrive at once', async () => {
+      // Prepare: several orders, so that the blind write really meets another writer on some.
+      const orders = Array.from({ length: 8 }, () => eventsFor(newOrderId()));
+
+      // Act
+      await Promise.all(
+        orders.map((e) => Promise.all([deliver(e.created()), deliver(e.paid()), deliver(e.reserved())])),
+      );
+
+      // Assess
+      for (const e of orders) {
+        const orderId = e.created().subject;
+        const item = await storedItem(orderId);
+        expect(item).toMatchObject({
+          status: 'CONFIRMED',
+          details: { customerId: 'c-42' },
+          payment: { status: 'COMPLETED' },
+          inventory: { status: 'RESERVED' },
+        });
+        expect(item?.history.map((h) => h.type).sort()).toEqual(
+          ['InventoryReserved', 'OrderConfirmed', 'OrderCreated', 'PaymentCompleted'].sort(),
+        );
+        expect(publisher.published.filter((p) => p.subject === orderId).map((p) => p.id)).toEqual([
+          decisionEventId(orderId, 'OrderConfirmed'),
+        ]);
+      }
+    });
+  });
+
+  describe('items written before the decision was published without a second write', () => {
+    it('carries on with an item that still has publishedEvents, and leaves it as it is', async () => {
+      // Prepare: a confirmed order as the old code stored it.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      await deliverAll(e.created(), e.paid(), e.reserved());
+      const current = (await store.get(orderId)) as OrderViewItem;
+      const old = { ...current, publishedEvents: ['OrderConfirmed'], version: current.version + 1 };
+      await store.save(old, current.version);
+
+      // Act
+      await deliver(e.shipped());
+
+      // Assess
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ status: 'SHIPPED', publishedEvents: ['OrderConfirmed'] });
+      expect(toPublicView(item as OrderViewItem)).toMatchObject({ status: 'SHIPPED' });
+      expect(toPublicView(item as OrderViewItem)).not.toHaveProperty('publishedEvents');
+    });
+  });
+
   describe('through the consumer wrapper', () => {
+    // As deployed: the order service's conditional writes are its proof (lib/topology.ts).
+    it('runs without an idempotency record per event', () => {
+      expect(SERVICE_SPECS.order.effectsOnce).toBe('domain-writes');
+    });
+
     const consumerDeps = (): ConsumerDeps => ({
       handlers,
-      idempotency: dynamoIdempotency({
-        client: dynamo.client,
-        tableName: dynamo.tableName('idempotency'),
-        keyPrefix: 'order',
-      }),
+      idempotency: proofInDomainWrites,
       deadLetters: { send: async () => undefined },
       logger: silentLogger,
     });
@@ -561,10 +778,15 @@ describe('order service (dynalite)', () => {
         consumeBatch(mskEventOf([e.reserved()], 20), deps, lambdaContext('order')),
       ]);
 
-      // Assess
+      // Assess: the deciding event publishes, and so does its copy if it was the payment's.
       expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
-      expect(publisher.ofType('OrderConfirmed').map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
-      expect(await storedItem(orderId)).toMatchObject({ status: 'CONFIRMED', publishedEvents: ['OrderConfirmed'] });
+      const item = await storedItem(orderId);
+      expect(item?.status).toBe('CONFIRMED');
+      expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
+      const copies = item?.decision?.decidedBy === paid.id ? 2 : 1;
+      expect(publisher.ofType('OrderConfirmed').map((p) => p.id)).toEqual(
+        Array(copies).fill(decisionEventId(orderId, 'OrderConfirmed')),
+      );
     });
 
     it('reports a failed publish as a batch item failure, and the retry publishes once', async () => {

@@ -10,6 +10,7 @@ import { subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import { cloudEventType, SERVICE_SPECS, type SubscriptionSpec } from '../../lib/topology';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../local/esm/emulator';
 import { compileFilters, FilterPatternError } from '../../local/esm/filter';
+import { DEFAULT_READING, type EsmReading } from '../../local/esm/readings';
 import type { FunctionObserver, InvocationOutcome } from '../../local/function-observer';
 import { TEST_BOOTSTRAP } from './broker';
 import {
@@ -77,9 +78,11 @@ async function startEmulator(
   overrides: EsmEmulatorOptions['overrides'] = {},
   timeoutSeconds = 10,
   observer?: FunctionObserver,
+  reading?: EsmReading,
 ): Promise<EsmEmulator> {
   const emulator = new EsmEmulator({
     ...(observer ? { observer } : {}),
+    ...(reading ? { reading } : {}),
     service: 'payment',
     subscription: SUBSCRIPTION,
     kafka,
@@ -385,7 +388,7 @@ describe('the local MSK trigger emulator', () => {
     expect(emulator.stats().recordsFiltered).toBe(4);
   });
 
-  it('after a partial batch response, commits up to the failed offset and redelivers from there only', async () => {
+  it('after a partial batch response, redelivers only the records named (AWS: "retry only the failed records")', async () => {
     // Prepare
     const setup = await topics('partial');
     const recorder = recordingHandler((_, index): KafkaBatchResponse => {
@@ -404,10 +407,84 @@ describe('the local MSK trigger emulator', () => {
     // Assess
     expect(recorder.offsets()).toEqual([
       [0, 1, 2, 3, 4],
-      [2, 3, 4],
+      [2, 4],
     ]);
     expect(await committedOffsets(admin, setup.groupId, setup.topic)).toEqual({ 0: 5 });
     expect(emulator.stats()).toMatchObject({ partialFailures: 1, failedInvocations: 0, recordsDeadLettered: 0 });
+  });
+
+  it('under the from-lowest reading, a partial response resumes the partition from its lowest named offset', async () => {
+    // Prepare
+    const setup = await topics('partial-lowest');
+    const recorder = recordingHandler((_, index): KafkaBatchResponse => {
+      if (index > 0) return { batchItemFailures: [] };
+      return {
+        batchItemFailures: [4, 2].map((offset) => ({ itemIdentifier: { partition: `${setup.topic}-0`, offset } })),
+      };
+    });
+    await produce(producer, setup.topic, numbered(5));
+
+    // Act
+    const emulator = await startEmulator(setup, recorder.handler, { filters: [], batchSize: 5 }, 10, undefined, {
+      ...DEFAULT_READING,
+      partialRedelivery: 'from-lowest',
+    });
+    await waitFor('the redelivery', () => recorder.invocations.length === 2);
+    await emulator.idle();
+
+    // Assess
+    expect(recorder.offsets()).toEqual([
+      [0, 1, 2, 3, 4],
+      [2, 3, 4],
+    ]);
+    expect(await committedOffsets(admin, setup.groupId, setup.topic)).toEqual({ 0: 5 });
+  });
+
+  it('counts retries per record or per batch as the reading says: a record named every time is exhausted only per record', async () => {
+    // A function that finishes only the first record of each batch and names the rest (as one
+    // short of time does): its partition moves on one record per invocation.
+    const firstOnly = (topic: string) =>
+      recordingHandler(
+        ({ records }): KafkaBatchResponse => ({
+          batchItemFailures: records
+            .slice(1)
+            .map((r) => ({ itemIdentifier: { partition: `${topic}-0`, offset: r.offset } })),
+        }),
+      );
+    const run = async (reading: EsmReading) => {
+      const setup = await topics(`counting-${reading.retryCounting}`);
+      const recorder = firstOnly(setup.topic);
+      await produce(producer, setup.topic, numbered(4));
+      const emulator = await startEmulator(
+        setup,
+        recorder.handler,
+        { filters: [], batchSize: 4, retryAttempts: 1 },
+        10,
+        undefined,
+        reading,
+      );
+      await waitFor(
+        'every record resolved',
+        async () => (await committedOffsets(admin, setup.groupId, setup.topic))[0] === 4,
+      );
+      await emulator.idle();
+      return { offsets: recorder.offsets(), deadLettered: emulator.stats().recordsDeadLettered };
+    };
+
+    // Per record: 2 and 3 are named twice, over one retry: dead-lettered though they would succeed.
+    // This is why the topology keeps retryAttempts at or above the batch size (lib/config.ts).
+    expect(await run(DEFAULT_READING)).toEqual({
+      offsets: [
+        [0, 1, 2, 3],
+        [1, 2, 3],
+      ],
+      deadLettered: 2,
+    });
+    // Per batch: the partition's head moves on after every invocation, so its count starts again.
+    expect(await run({ ...DEFAULT_READING, retryCounting: 'per-batch' })).toEqual({
+      offsets: [[0, 1, 2, 3], [1, 2, 3], [2, 3], [3]],
+      deadLettered: 0,
+    });
   });
 
   it('retries a batch whose invocation throws, then dead-letters each record in Lambda’s Kafka on-failure format', async () => {
@@ -495,7 +572,7 @@ describe('the local MSK trigger emulator', () => {
     expect(deadLettered).toBe(3);
   });
 
-  it('bisects a failing batch until the poison record is alone, so the good records succeed', async () => {
+  it('bisects a failing batch until the poison record is alone, splits costing no retry, so the good records succeed', async () => {
     // Prepare
     const setup = await topics('bisect');
     const recorder = recordingHandler(({ records }) => {
@@ -517,11 +594,12 @@ describe('the local MSK trigger emulator', () => {
     const dead = await readTopic(kafka, setup.deadLetterTopic, 1);
     await emulator.idle();
 
-    // Assess: halves share the batch's retries; [1] fails a third time, which exhausts 2 retries.
-    expect(recorder.offsets()).toEqual([[0, 1, 2, 3], [0, 1], [0], [1], [2, 3]]);
+    // Assess: the two splits are free (AWS: splitting "does not count towards the retry quota");
+    // [1] alone then fails once and retries twice, which exhausts 2 retries.
+    expect(recorder.offsets()).toEqual([[0, 1, 2, 3], [0, 1], [0], [1], [1], [1], [2, 3]]);
     const document = JSON.parse(dead[0]?.value?.toString() ?? '{}');
     expect(document.KafkaBatchInfo.recordInfo.offset).toBe('1');
-    expect(document.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 });
+    expect(document.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 5 });
     expect(await committedOffsets(admin, setup.groupId, setup.topic)).toEqual({ 0: 4 });
     expect(emulator.stats().recordsDeadLettered).toBe(1);
   });
@@ -739,6 +817,17 @@ describe('the emulator’s filter criteria (EventBridge patterns on the record v
     expect(matches([{ value: [{ 'anything-but': [''] }] }], 'plain')).toBe(true);
     expect(matches([{ value: { type: [{ exists: false }] } }], '{"type":{"nested":1}}')).toBe(true);
     expect(matches([{ value: { type: [{ exists: true }] } }], '{"type":{"nested":1}}')).toBe(false);
+  });
+
+  it('under the whole-value reading, a plain-string pattern matches JSON values too, so every event passes', () => {
+    const accepts = compileFilters(subscriptionFilterPatterns(SUBSCRIPTION), { objectsAreLeaves: true });
+    const value = (v: unknown) => Buffer.from(JSON.stringify(v));
+    expect(accepts(value({ type: cloudEventType('OrderConfirmed') }))).toBe(true);
+    expect(accepts(value({ type: cloudEventType('OrderCreated') }))).toBe(true);
+    expect(accepts(Buffer.from('<xml/>'))).toBe(true);
+    // Still nothing that is not UTF-8, and no tombstone: those have no value to match.
+    expect(accepts(Buffer.from([0xff, 0xfe, 0x7b]))).toBe(false);
+    expect(accepts(null)).toBe(false);
   });
 
   it('matches exact values on a nested key, and nothing that is not JSON, not UTF-8 or a tombstone', () => {

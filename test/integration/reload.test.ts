@@ -65,7 +65,7 @@ describe('reload on save', () => {
   };
 
   beforeAll(async () => {
-    for (const part of ['lambdas', 'lib', 'tsconfig.json'])
+    for (const part of ['lambdas', 'lib', 'tsconfig.json', 'package.json'])
       cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
     pipeline = await startTestRuntime('reload', { watch: { root }, log: (line) => lines.push(line) });

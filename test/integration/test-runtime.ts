@@ -19,7 +19,7 @@ export interface TestRuntime {
 
 export async function startTestRuntime(
   name: string,
-  options: Partial<Pick<LocalRuntimeOptions, 'watch' | 'log'>> = {},
+  options: Partial<Pick<LocalRuntimeOptions, 'watch' | 'log' | 'faults'>> = {},
 ): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), `pipeline-${name}-`));
   const release = await acquireRuntimeLock();
@@ -31,6 +31,7 @@ export async function startTestRuntime(
     dynamoPort: await freePort(),
     log: options.log ?? (() => undefined),
     ...(options.watch ? { watch: options.watch } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   const stop = async () => {
     await runtime.stop();

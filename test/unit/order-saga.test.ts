@@ -1,10 +1,9 @@
 import {
   applyEvent,
   decisionEventId,
+  decisionOwedBy,
   decisionPayload,
-  markPublished,
   type OrderViewItem,
-  pendingPublication,
   type SagaEvent,
   toPublicView,
 } from '../../lambdas/order/view';
@@ -163,7 +162,12 @@ describe('order saga transitions', () => {
       decidedAt: NOW,
       decidedBy: last.event.id,
     });
-    expect(pendingPublication(item, last.event.id)).toEqual(item.decision);
+    expect(decisionOwedBy(item, last.event.id)).toEqual(item.decision);
+    expect(item.history.at(-1)).toEqual({
+      type: 'OrderConfirmed',
+      eventId: decisionEventId(ORDER_ID, 'OrderConfirmed'),
+      time: NOW,
+    });
   });
 
   it('stays PENDING while payment and stock are settled but the OrderCreated details are missing', () => {
@@ -229,14 +233,20 @@ describe('order saga transitions', () => {
     ['both before the order, payment first', ['declined', 'short', 'created'], 'payment_failed', 'evt-created'],
     ['both before the order, stock first', ['short', 'declined', 'created'], 'payment_failed', 'evt-created'],
   ] as const)('cancels once when both fail (%s)', (_label, order, reason, decidedBy) => {
+    // Prepare
+    const sequence = order.map((name) => events[name]());
+
     // Act
-    const item = run(...order.map((name) => events[name]()));
+    const item = run(...sequence);
 
     // Assess
     expect(item).toMatchObject({ status: 'CANCELLED', cancelReason: reason, decision: { decidedBy } });
     expect(item.payment?.status).toBe('FAILED');
     expect(item.inventory?.status).toBe('FAILED');
-    expect(item.history.map((h) => h.eventId)).toHaveLength(3);
+    // Each event once, and the one decision, recorded when the deciding event was applied.
+    expect(item.history.map((h) => h.eventId).sort()).toEqual(
+      [...sequence.map((e) => e.event.id), decisionEventId(ORDER_ID, 'OrderCancelled')].sort(),
+    );
   });
 
   it('changes nothing for an event it has already applied', () => {
@@ -304,6 +314,7 @@ describe('order saga transitions', () => {
       'OrderCreated',
       'PaymentCompleted',
       'InventoryReservationFailed',
+      'OrderCancelled',
       'PaymentRefunded',
       'InventoryReleased',
     ]);
@@ -314,29 +325,32 @@ describe('order saga transitions', () => {
     const item = run(events.created(), events.paid(), events.reserved());
 
     // Assess
-    expect(pendingPublication(item, 'evt-reserved')).toBeDefined();
-    expect(pendingPublication(item, 'evt-paid')).toBeUndefined();
-    expect(pendingPublication(item, 'evt-created')).toBeUndefined();
+    expect(decisionOwedBy(item, 'evt-reserved')).toEqual(item.decision);
+    expect(decisionOwedBy(item, 'evt-paid')).toBeUndefined();
+    expect(decisionOwedBy(item, 'evt-created')).toBeUndefined();
+    expect(decisionOwedBy(run(events.created(), events.paid()), 'evt-paid')).toBeUndefined();
   });
 
-  it('marks the decision published once, with its own history entry', () => {
+  it('records the decision in the history with the write that decides, once', () => {
     // Prepare
-    const item = run(events.created(), events.paid(), events.reserved());
+    const reserved = events.reserved();
+    const confirmed = run(events.created(), events.paid(), reserved);
 
-    // Act
-    const published = markPublished(item, '2026-03-01T09:00:01.000Z');
-    const again = markPublished(published.item, '2026-03-01T09:00:02.000Z');
+    // Act: the deciding event again, then the order's later events.
+    const redelivered = applyEvent(confirmed, reserved, '2026-03-01T09:00:01.000Z');
+    const shipped = applyEvent(confirmed, events.shipped(), '2026-03-01T09:00:02.000Z').item;
 
     // Assess
-    expect(published.changed).toBe(true);
-    expect(published.item.publishedEvents).toEqual(['OrderConfirmed']);
-    expect(published.item.history.at(-1)).toEqual({
-      type: 'OrderConfirmed',
-      eventId: decisionEventId(ORDER_ID, 'OrderConfirmed'),
-      time: NOW,
-    });
-    expect(pendingPublication(published.item, 'evt-reserved')).toBeUndefined();
-    expect(again.changed).toBe(false);
+    const decisionEntry = { type: 'OrderConfirmed', eventId: decisionEventId(ORDER_ID, 'OrderConfirmed'), time: NOW };
+    expect(confirmed.history.at(-1)).toEqual(decisionEntry);
+    expect(redelivered.changed).toBe(false);
+    // The redelivery still owes the publication: it publishes the decision again, same id.
+    expect(decisionOwedBy(redelivered.item, reserved.event.id)).toEqual(confirmed.decision);
+    expect(shipped.decision).toEqual(confirmed.decision);
+    expect(shipped.history.filter((h) => h.type === 'OrderConfirmed' || h.type === 'OrderCancelled')).toEqual([
+      decisionEntry,
+    ]);
+    expect(decisionOwedBy(shipped, 'evt-shipped')).toBeUndefined();
   });
 
   it('derives a schema-valid OrderConfirmed from the stored item', () => {
@@ -388,7 +402,7 @@ describe('toPublicView', () => {
     const created = events.created();
     const paid = events.paid();
     const reserved = events.reserved();
-    const item = markPublished(run(created, reserved, paid, events.shipped()), NOW).item;
+    const item = run(created, reserved, paid, events.shipped());
 
     // Act
     const view = toPublicView(item);

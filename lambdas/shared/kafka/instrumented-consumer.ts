@@ -4,6 +4,7 @@
  * per record, and one EMF line per invocation with the batch's counts and each handled event's age.
  * Takes every dependency, so tests run it with real Powertools and a real DynamoDB API.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
@@ -33,15 +34,25 @@ export interface ConsumerWiring {
   readonly publisher: EventPublisher;
   readonly idempotency: IdempotencyGuard;
   readonly deadLetters: DeadLetterSink;
+  /** Records of different keys handled at once, per topic; 1 when absent. */
+  readonly concurrency?: (topic: string) => number;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
+/**
+ * The log keys of the record being processed. Records of different keys run at the same time, so
+ * the keys live in the record's async context, never on the shared logger.
+ */
+const recordKeys = new AsyncLocalStorage<Record<string, string>>();
+
+/** The small logger the cores take: each line carries the keys of the record it was written for. */
 export function consumerLogger(logger: Instruments['logger']): ConsumerLogger {
+  const withKeys = (fields?: Record<string, unknown>) => ({ ...recordKeys.getStore(), ...fields });
   return {
-    info: (message, fields) => logger.info(message, fields ?? {}),
-    warn: (message, fields) => logger.warn(message, fields ?? {}),
-    error: (message, fields) => logger.error(message, fields ?? {}),
+    info: (message, fields) => logger.info(message, withKeys(fields)),
+    warn: (message, fields) => logger.warn(message, withKeys(fields)),
+    error: (message, fields) => logger.error(message, withKeys(fields)),
   };
 }
 
@@ -59,6 +70,8 @@ export function instrumentedConsumer(
     metrics.addMetric(METRICS.duplicatesSkipped, MetricUnit.Count, outcome.duplicates);
     metrics.addMetric(METRICS.eventsDeadLettered, MetricUnit.Count, outcome.deadLettered);
     metrics.addMetric(METRICS.eventsFailed, MetricUnit.Count, outcome.failed);
+    metrics.addMetric(METRICS.eventsSkipped, MetricUnit.Count, outcome.skipped);
+    metrics.addMetric(METRICS.eventsDeferred, MetricUnit.Count, outcome.deferred);
   };
   return async (event, context) => {
     logger.addContext(context);
@@ -67,7 +80,16 @@ export function instrumentedConsumer(
         tracer.annotateColdStart();
         return consumeBatch(
           event,
-          { handlers, idempotency, deadLetters, logger: log, onOutcome, aroundRecord },
+          {
+            handlers,
+            idempotency,
+            deadLetters,
+            logger: log,
+            onOutcome,
+            aroundRecord,
+            ...(wiring.concurrency ? { concurrency: wiring.concurrency } : {}),
+            ...(wiring.now ? { now: wiring.now } : {}),
+          },
           context,
         );
       });
@@ -78,11 +100,10 @@ export function instrumentedConsumer(
 }
 
 function recordScope(instruments: Instruments, now: () => number): AroundRecord {
-  const { logger, metrics, service } = instruments;
-  return async ({ event }, process) => {
+  const { metrics, service } = instruments;
+  return ({ event }, process) => {
     const keys = event ? eventKeys(event) : {};
-    logger.appendKeys(keys);
-    try {
+    return recordKeys.run(keys, async () => {
       const result = await inSubsegment(
         service,
         `### ${event?.type ?? 'invalid record'}`,
@@ -93,9 +114,7 @@ function recordScope(instruments: Instruments, now: () => number): AroundRecord 
         metrics.addMetric(METRICS.eventAgeMs, MetricUnit.Milliseconds, Math.max(0, now() - Date.parse(event.time)));
       }
       return result;
-    } finally {
-      logger.removeKeys(Object.keys(keys));
-    }
+    });
   };
 }
 

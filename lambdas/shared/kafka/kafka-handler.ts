@@ -5,10 +5,16 @@
  */
 import type { Context } from 'aws-lambda';
 import { tableEnvVar } from '../../../lib/runtime-contract';
-import { type ConsumerServiceName, deadLetterTopic } from '../../../lib/topology';
+import {
+  type ConsumerServiceName,
+  deadLetterTopic,
+  proofLifetimeSeconds,
+  SERVICE_SPECS,
+  subscriptionOf,
+} from '../../../lib/topology';
 import { dynamoClient } from '../aws-clients';
 import { kafkaSettings, requireEnv } from '../env';
-import { dynamoIdempotency } from '../idempotency';
+import { dynamoIdempotency, type IdempotencyGuard, proofInDomainWrites } from '../idempotency';
 import { instrumentsFor } from '../observability';
 import { createKafka } from './client';
 import type { EventHandlers } from './consumer';
@@ -54,6 +60,21 @@ export async function disconnectSharedProducers(): Promise<void> {
   await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
 }
 
+/**
+ * Powertools idempotency on the CloudEvent id where an effect outside our tables needs it; elsewhere
+ * the service's own conditional writes are the proof, and a second write per event would be waste
+ * (lib/topology.ts `effectsOnce`, docs/TUNING.md).
+ */
+function idempotencyFor(service: ConsumerServiceName): IdempotencyGuard {
+  if (SERVICE_SPECS[service].effectsOnce !== 'event-ids') return proofInDomainWrites;
+  return dynamoIdempotency({
+    client: dynamoClient(),
+    tableName: requireEnv(tableEnvVar('idempotency')),
+    keyPrefix: service,
+    expiresAfterSeconds: proofLifetimeSeconds(service),
+  });
+}
+
 export function kafkaHandler(
   service: ConsumerServiceName,
   makeHandlers: (runtime: ServiceRuntime) => EventHandlers,
@@ -62,11 +83,8 @@ export function kafkaHandler(
   return instrumentedConsumer(makeHandlers, {
     instruments: instrumentsFor(service),
     publisher: kafka,
-    idempotency: dynamoIdempotency({
-      client: dynamoClient(),
-      tableName: requireEnv(tableEnvVar('idempotency')),
-      keyPrefix: service,
-    }),
+    idempotency: idempotencyFor(service),
     deadLetters: kafkaDeadLetters(kafka, deadLetterTopic(service)),
+    concurrency: (topic) => subscriptionOf(service, topic)?.concurrency ?? 1,
   });
 }

@@ -2,13 +2,15 @@
  * Publishing CloudEvents to Kafka with one idempotent producer per execution environment: created on
  * first use, kept connected across invocations (MSK limits new IAM connections per second), `acks`
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
- * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
+ * a PublishError; callers answer 503 or let the ESM retry, never half-report success. Calls made
+ * at the same time (the records of one invocation) share one send (./send-coalescer.ts).
  */
 
-import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
+import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
 import { type Kafka, type Message, Partitioners, type Producer } from './driver';
+import { SendCoalescer, type TopicMessages } from './send-coalescer';
 
 export interface EventPublisher {
   /** Resolves once every event is acknowledged by all in-sync replicas. */
@@ -42,6 +44,12 @@ export function topicOf(event: CloudEvent): string {
   return domainTopic(spec.domain);
 }
 
+function messageBytes(message: Message): number {
+  const { value } = message;
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
 /** One acknowledged send: what a local tool that watches a producer (npm run invoke) is told. */
 export type SentBatch = readonly { readonly topic: string; readonly messages: readonly Message[] }[];
 
@@ -49,6 +57,12 @@ export type SentBatch = readonly { readonly topic: string; readonly messages: re
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
   private connecting?: Promise<Producer>;
+  /** Concurrent callers (the records of a batch) share sends: a round trip per send, not per record. */
+  private readonly coalescer = new SendCoalescer<Message>(
+    (batch) => this.sendNow(batch),
+    (message) => messageBytes(message),
+    MAX_EVENT_BYTES,
+  );
 
   constructor(
     private readonly kafka: Kafka,
@@ -78,16 +92,21 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await producer?.disconnect();
   }
 
-  private async sendBatch(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+  private sendBatch(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+    return this.coalescer.send(topicMessages);
+  }
+
+  private async sendNow(topicMessages: TopicMessages<Message>[]): Promise<void> {
+    const batch = topicMessages.map(({ topic, messages }) => ({ topic, messages: [...messages] }));
     try {
       const producer = await this.connected();
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeoutMs });
+      await producer.sendBatch({ topicMessages: batch, acks: -1, timeout: this.timeoutMs });
     } catch (error) {
       // A broken connection is rebuilt on the next call rather than reused.
       await this.disconnect().catch(() => undefined);
       throw new PublishError(`Kafka did not acknowledge the batch: ${(error as Error).message}`, { cause: error });
     }
-    this.onSent?.(topicMessages);
+    this.onSent?.(batch);
   }
 
   private connected(): Promise<Producer> {

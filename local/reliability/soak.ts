@@ -1,0 +1,209 @@
+/**
+ * The soak: a steady rate of orders through the whole local pipeline for a while, with faults of
+ * every kind injected at random (seeded, so a run can be repeated), then every invariant checked.
+ * `npm run soak` (bin/soak.ts) runs it for users; a short run is part of `npm test`.
+ *
+ * Time is cut into slots; each slot carries one fault (or none). The first slots go through every
+ * kind once in a shuffled order, so even a short run injects each; later slots draw at random, with
+ * at most one broker restart every two minutes.
+ */
+import type { EsmReading } from '../esm/readings';
+import { localTableName } from '../runtime';
+import { FaultInjector } from './fault-injector';
+import { countBy } from './figures';
+import { ReliabilityHarness } from './harness';
+import type { InvariantReport } from './invariants';
+import { type AcceptedOrder, orderMix, placeOrders, random, sleep } from './orders';
+import { POISON_KINDS, type Poison, poisonRecords } from './poison';
+
+export const SOAK_FAULTS = ['reinvoke', 'crash', 'slow', 'duplicates', 'poison', 'brokerRestart'] as const;
+export type SoakFault = (typeof SOAK_FAULTS)[number];
+
+export interface SoakOptions {
+  readonly seconds: number;
+  readonly ordersPerSecond: number;
+  readonly seed: number;
+  readonly reading: EsmReading;
+  readonly dir: string;
+  readonly brokerDir: string;
+  /** How long each fault lasts. @default 5000 */
+  readonly slotMs?: number;
+  /** The runtime's lines (handlers, triggers). */
+  readonly log: (line: string) => void;
+  /** One line per slot and phase, for the user. */
+  readonly progress: (line: string) => void;
+}
+
+export interface SoakSummary {
+  readonly seconds: number;
+  readonly seed: number;
+  readonly orders: { readonly accepted: number; readonly byKind: Record<string, number>; readonly refused: number };
+  /** Each fault kind, with how many times it took effect. */
+  readonly faults: Record<SoakFault, number>;
+  readonly lost: number;
+  /** Orders charged or refunded twice. */
+  readonly double: number;
+  readonly healthyDeadLettered: number;
+  readonly poisonDeadLettered: number;
+  readonly report: InvariantReport;
+  readonly passed: boolean;
+}
+
+const BROKER_RESTART_EVERY_MS = 120_000;
+/** Faults that act on the next invocations of the triggers, as opposed to the broker or the topics. */
+const INVOCATION_FAULTS: ReadonlySet<SoakFault> = new Set(['reinvoke', 'crash', 'slow']);
+const MAX_FAULT_WAIT_MS = 60_000;
+const SHORT_TIMEOUT_SECONDS = 4;
+
+export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+  const faults = new FaultInjector();
+  const pipeline = await ReliabilityHarness.start({ ...options, faults });
+  try {
+    return await soakWith(pipeline, faults, options);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+async function soakWith(
+  pipeline: ReliabilityHarness,
+  faults: FaultInjector,
+  options: SoakOptions,
+): Promise<SoakSummary> {
+  const next = random(options.seed);
+  const slotMs = options.slotMs ?? 5_000;
+  const slots = Math.max(1, Math.floor((options.seconds * 1000) / slotMs));
+  const schedule = scheduleFaults(slots, slotMs, next);
+  const taken = Object.fromEntries(SOAK_FAULTS.map((f) => [f, 0])) as Record<SoakFault, number>;
+  const poison: Poison[] = [];
+  const placing = paceOrders(pipeline.runtime.apiUrl, options, slots * slotMs);
+
+  for (const [slot, fault] of schedule.entries()) {
+    const started = Date.now();
+    options.progress(`slot ${slot + 1}/${slots}: ${fault ?? 'no fault'}`);
+    if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next, options.reading);
+    await sleep(Math.max(0, slotMs - (Date.now() - started)));
+    // A fault on invocations needs invocations: it stays on until it has hit one (or gives up).
+    if (fault && INVOCATION_FAULTS.has(fault)) await until(() => faults.injected > 0, MAX_FAULT_WAIT_MS);
+    if (fault) taken[fault] += await clear(fault, pipeline, faults);
+  }
+  const placed = await placing;
+  options.progress(`${placed.accepted.length} orders accepted; waiting for the pipeline to settle`);
+  await pipeline.settle();
+  const result = await pipeline.check(placed.accepted, poison);
+  return {
+    seconds: options.seconds,
+    seed: options.seed,
+    orders: {
+      accepted: placed.accepted.length,
+      byKind: countBy(placed.accepted.map((o) => o.kind)),
+      refused: Object.values(placed.refused).reduce((n, c) => n + c, 0),
+    },
+    faults: taken,
+    lost: result.lost,
+    double: result.report.chargedOnce.length,
+    healthyDeadLettered: result.healthyDeadLettered,
+    poisonDeadLettered: result.deadLetters.written - result.healthyDeadLettered,
+    report: result.report,
+    passed: result.violations.length === 0 && placed.accepted.length > 0,
+  };
+}
+
+/** One fault (or none) per slot: every kind once first, in a shuffled order, then at random. */
+export function scheduleFaults(slots: number, slotMs: number, next: () => number): (SoakFault | undefined)[] {
+  const first = [...SOAK_FAULTS].sort(() => next() - 0.5);
+  const schedule: (SoakFault | undefined)[] = [];
+  let lastRestart = Number.NEGATIVE_INFINITY;
+  for (let slot = 0; slot < slots; slot++) {
+    let fault: SoakFault | undefined = first[slot];
+    if (fault === undefined) {
+      const draw = Math.floor(next() * (SOAK_FAULTS.length + 1));
+      fault = SOAK_FAULTS[draw];
+      if (fault === 'brokerRestart' && (slot - lastRestart) * slotMs < BROKER_RESTART_EVERY_MS) fault = undefined;
+    }
+    if (fault === 'brokerRestart') lastRestart = slot;
+    schedule.push(fault);
+  }
+  return schedule;
+}
+
+/** Starts a fault; answers how many times it took effect so far (the rest is counted at clear). */
+async function inject(
+  fault: SoakFault,
+  pipeline: ReliabilityHarness,
+  faults: FaultInjector,
+  poison: Poison[],
+  slot: number,
+  next: () => number,
+  reading: EsmReading,
+): Promise<number> {
+  faults.resetCounts();
+  switch (fault) {
+    case 'reinvoke':
+      faults.mode = 'reinvoke';
+      faults.every = 3;
+      return 0;
+    case 'crash':
+      faults.mode = 'crash';
+      faults.every = 4;
+      faults.crashAfterWriteTo = [localTableName('payments'), localTableName('inventory'), localTableName('orders')];
+      return 0;
+    case 'slow':
+      await pipeline.setFunctionTimeout(SHORT_TIMEOUT_SECONDS);
+      faults.mode = 'slow';
+      faults.every = 4;
+      faults.limit = 2;
+      return 0;
+    case 'duplicates':
+      return pipeline.republish(10);
+    case 'poison': {
+      const kinds = POISON_KINDS.filter(() => next() < 0.5);
+      const records = poisonRecords(reading, kinds.length > 0 ? kinds : POISON_KINDS, `-soak${slot}`);
+      poison.push(...records);
+      await pipeline.produce(records);
+      return records.length;
+    }
+    case 'brokerRestart':
+      return (await pipeline.restartBroker(2_000)) ? 1 : 0;
+  }
+}
+
+/** Ends a fault at the end of its slot; answers how many times it took effect while it lasted. */
+async function clear(fault: SoakFault, pipeline: ReliabilityHarness, faults: FaultInjector): Promise<number> {
+  const injected = faults.injected + faults.crashesAfterWrite;
+  faults.mode = 'none';
+  faults.crashAfterWriteTo = [];
+  faults.limit = Number.POSITIVE_INFINITY;
+  if (fault === 'slow') {
+    // The stalled invocations end their stall after the short timeout; then the topology's timeouts.
+    await sleep((SHORT_TIMEOUT_SECONDS + 2) * 1_000);
+    await pipeline.setFunctionTimeout(undefined);
+  }
+  return fault === 'reinvoke' || fault === 'crash' || fault === 'slow' ? injected : 0;
+}
+
+/** Places orders at the soak's rate for `ms`, each through the API as a careful client does. */
+async function paceOrders(
+  api: string,
+  options: SoakOptions,
+  ms: number,
+): Promise<{ accepted: AcceptedOrder[]; refused: Record<string, number> }> {
+  const total = Math.max(1, Math.round((ms / 1000) * options.ordersPerSecond));
+  const mix = orderMix(total, options.seed);
+  const started = Date.now();
+  const pending: ReturnType<typeof placeOrders>[] = [];
+  for (const [i, order] of mix.entries()) {
+    await sleep(Math.max(0, started + (i * 1000) / options.ordersPerSecond - Date.now()));
+    pending.push(placeOrders(api, [order], 1));
+  }
+  const results = await Promise.all(pending);
+  const refused: Record<string, number> = {};
+  for (const r of results)
+    for (const [status, n] of Object.entries(r.refused)) refused[status] = (refused[status] ?? 0) + n;
+  return { accepted: results.flatMap((r) => r.accepted), refused };
+}
+
+async function until(condition: () => boolean, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!condition() && Date.now() < deadline) await sleep(200);
+}

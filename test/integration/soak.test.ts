@@ -1,0 +1,52 @@
+/**
+ * A short soak (`npm run soak` for under a minute): every fault kind once, at random (seeded)
+ * order, with orders flowing all the while, then every invariant. The long runs are for users
+ * (`npm run soak -- --minutes 10`); their figures are in docs/RELIABILITY.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_READING } from '../../local/esm/readings';
+import { localDir } from '../../local/paths';
+import { runSoak, SOAK_FAULTS, type SoakSummary } from '../../local/reliability/soak';
+
+describe('npm run soak, short', () => {
+  let summary: SoakSummary;
+  const dir = mkdtempSync(join(tmpdir(), 'soak-'));
+  const progress: string[] = [];
+
+  beforeAll(async () => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    summary = await runSoak({
+      seconds: 36,
+      slotMs: 6_000,
+      ordersPerSecond: 3,
+      seed: 7,
+      reading: DEFAULT_READING,
+      dir,
+      brokerDir: join(localDir(), 'soak-test-broker'),
+      log: () => undefined,
+      progress: (line) => progress.push(line),
+    });
+  }, 15 * 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('injects every kind of fault, each taking effect', () => {
+    expect(Object.keys(summary.faults).sort()).toEqual([...SOAK_FAULTS].sort());
+    expect(Object.entries(summary.faults).filter(([, count]) => !(count > 0))).toEqual([]);
+    expect(progress.filter((line) => line.startsWith('slot '))).toHaveLength(6);
+  });
+
+  it('loses nothing, charges nothing twice and dead-letters nothing healthy, while orders flow', () => {
+    expect(summary.orders.accepted).toBeGreaterThan(50);
+    expect(summary.report).toEqual({ terminal: [], chargedOnce: [], stock: [], deadLetters: [] });
+    expect({ lost: summary.lost, double: summary.double, healthy: summary.healthyDeadLettered }).toEqual({
+      lost: 0,
+      double: 0,
+      healthy: 0,
+    });
+    expect(summary.poisonDeadLettered).toBeGreaterThan(0);
+    expect(summary.passed).toBe(true);
+  });
+});

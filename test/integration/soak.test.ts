@@ -35,7 +35,8 @@ describe('npm run soak, short', () => {
   it('injects every kind of fault, each taking effect', () => {
     expect(Object.keys(summary.faults).sort()).toEqual([...SOAK_FAULTS].sort());
     expect(Object.entries(summary.faults).filter(([, count]) => !(count > 0))).toEqual([]);
-    expect(progress.filter((line) => line.startsWith('slot '))).toHaveLength(6);
+    const slots = progress.filter((line) => line.startsWith('slot '));
+    for (const fault of SOAK_FAULTS) expect(slots.some((line) => line.endsWith(`: ${fault}`))).toBe(true);
   });
 
   it('loses nothing, charges nothing twice and dead-letters nothing healthy, while orders flow', () => {

@@ -5,7 +5,7 @@
  */
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../../lambdas/shared/aws-clients';
-import { mskAuthToken } from '../../lambdas/shared/kafka/client';
+import { mskAuthToken } from '../../lambdas/shared/kafka/connection';
 
 export async function listTables(): Promise<string[]> {
   return (await dynamoClient().send(new ListTablesCommand({}))).TableNames ?? [];

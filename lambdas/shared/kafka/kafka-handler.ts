@@ -16,11 +16,12 @@ import { dynamoClient } from '../aws-clients';
 import { kafkaSettings, requireEnv } from '../env';
 import { dynamoIdempotency, type IdempotencyGuard, proofInDomainWrites } from '../idempotency';
 import { instrumentsFor } from '../observability';
-import { createKafka } from './client';
+import { kafkaConfig } from './connection';
 import type { EventHandlers } from './consumer';
 import { kafkaDeadLetters } from './dead-letter';
 import { instrumentedConsumer, type ServiceRuntime } from './instrumented-consumer';
 import type { KafkaBatchResponse } from './msk-event';
+import { ProducerOnlyKafka } from './producer-driver';
 import { KafkaProducer, type SentBatch } from './publisher';
 
 const producers = new Map<string, KafkaProducer>();
@@ -44,7 +45,7 @@ export function watchSharedProducers(listener: (clientId: string, batch: SentBat
 export function sharedProducer(clientId: string): KafkaProducer {
   let producer = producers.get(clientId);
   if (!producer) {
-    producer = new KafkaProducer(createKafka(clientId, kafkaSettings()), undefined, (batch) => {
+    producer = new KafkaProducer(new ProducerOnlyKafka(kafkaConfig(clientId, kafkaSettings())), undefined, (batch) => {
       for (const listener of sentListeners) listener(clientId, batch);
     });
     producers.set(clientId, producer);

@@ -3,8 +3,8 @@
  * options (lib/bundling.ts, through the benchmark's builder): only the validators of the events the
  * function reads or writes; environment credentials without the SDK's default chain; Powertools
  * idempotency and the DynamoDB client only where the function uses them; kafkajs's producer without
- * its consumer and admin. Then the bundled clients and tracing are run in fresh Node.js processes to
- * show they work with what is left.
+ * its consumer and admin; no semver function the stand-in lacks. Then the bundled clients and
+ * tracing are run in fresh Node.js processes to show they work with what is left.
  */
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { type BuiltBundle, buildBundle, FUNCTION_ENTRIES, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
-import { functionValidatorsPath, SDK_CREDENTIAL_STAND_INS } from '../../lib/bundling';
+import { functionValidatorsPath, SDK_CREDENTIAL_STAND_INS, TRACING_STAND_INS } from '../../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
 import { REQUEST_SCHEMAS } from '../../lib/schema-files';
 import {
@@ -46,6 +46,30 @@ const KAFKAJS_BEYOND_PRODUCER = /node_modules\/kafkajs\/(index\.js|src\/index\.j
 
 function metafileOf(bundle: BuiltBundle): Metafile {
   return JSON.parse(readFileSync(join(bundle.file, '..', 'meta.json'), 'utf8')) as Metafile;
+}
+
+/**
+ * The members of `module` that the bundled modules importing it call: for `const x = require('m')`
+ * (or `var`), every `x.member` in that module's source.
+ */
+function membersUsedOf(bundle: BuiltBundle, module: string): { importer: string; members: string[] }[] {
+  const inputs = new Set(bundledInputs(bundle));
+  const importers = Object.entries(metafileOf(bundle).inputs).filter(
+    ([path, input]) => inputs.has(path) && input.imports.some((i) => (i.original ?? i.path) === module),
+  );
+  return importers.map(([importer]) => {
+    const source = readFileSync(join(REPO_ROOT, importer), 'utf8');
+    const quoted = module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const bindings = [
+      ...source.matchAll(new RegExp(`(?:const|let|var)\\s+(\\w+)\\s*=\\s*require\\(['"]${quoted}['"]\\)`, 'g')),
+    ];
+    if (bindings.length === 0)
+      throw new Error(`${importer} imports ${module} in a way this test cannot read: extend it`);
+    const members = bindings.flatMap(([, name]) =>
+      [...source.matchAll(new RegExp(`\\b${name}\\.(\\w+)`, 'g'))].map((m) => m[1] as string),
+    );
+    return { importer, members: [...new Set(members)].sort() };
+  });
 }
 
 /** Source files with bytes in the bundle, relative to the repository (esbuild's metafile paths). */
@@ -168,6 +192,23 @@ describe('function bundles, built as CDK builds them', () => {
       expect(inputs.filter((i) => KAFKAJS_BEYOND_PRODUCER.test(i))).toEqual([]);
     },
   );
+
+  it.each(names)('%s calls no semver function its stand-in lacks', (name) => {
+    // Prepare
+    const [[module, standIn]] = Object.entries(TRACING_STAND_INS) as [[string, string]];
+    const implemented = Object.keys(jest.requireActual(join(REPO_ROOT, standIn))).sort();
+
+    // Act
+    const used = membersUsedOf(bundles.get(name) as BuiltBundle, module);
+
+    // Assess: the X-Ray SDK's patcher of the v2 AWS SDK is the one importer today; with none left,
+    // the stand-in has no reason to be.
+    expect(used.length).toBeGreaterThan(0);
+    for (const { importer, members } of used) {
+      expect({ importer, members }).toEqual({ importer, members: expect.arrayContaining(implemented) });
+      expect(implemented).toEqual(expect.arrayContaining(members));
+    }
+  });
 
   it.each(names)('%s initialises in a fresh Node.js process, loading the tracer only with tracing on', async (name) => {
     // Prepare: Powertools Tracer's module sets AWS_XRAY_CONTEXT_MISSING when it is evaluated, which

@@ -10,7 +10,6 @@
  * Only this module and ./driver.ts may import kafkajs (biome.json).
  */
 import type { KafkaConfig, Producer, ProducerConfig } from 'kafkajs';
-
 import Cluster from 'kafkajs/src/cluster/index.js';
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js';
 import LoggerConsole from 'kafkajs/src/loggers/console.js';

@@ -1,5 +1,6 @@
 /** The shape of bench/results.json, the goals, and BENCHMARKS.md rendered from the results alone. */
 
+import { FUNCTION_BUNDLE } from '../lib/bundling';
 import type { PipelineResult } from './e2e-pipeline';
 import type { RawResult } from './e2e-raw';
 import type { PerRecordResult } from './per-record';
@@ -226,9 +227,9 @@ export function renderMarkdown(r: Results): string {
     );
   }
   lines.push(
-    'Each function built as deployed (lib/bundling.ts: ESM, minified, node22, the same banner, externals and aliases:',
-    "its own event validators, environment credentials) and imported in a fresh Node.js process with the stacks'",
-    `environment, tracing off. Empty bundle: ${kib(r.bundles.empty.bytes)}, init ${spread(r.bundles.empty.initMs, ms)}${
+    `Each function built as deployed (lib/bundling.ts: ESM, minified, ${FUNCTION_BUNDLE.target}, the same banner, externals and aliases:`,
+    'its own event validators, environment credentials, the semver stand-in) and imported in a fresh Node.js process',
+    `with the stacks' environment, tracing off. Empty bundle: ${kib(r.bundles.empty.bytes)}, init ${spread(r.bundles.empty.initMs, ms)}${
       r.bundles.empty.initCpuMs ? `, CPU ${spread(r.bundles.empty.initCpuMs, ms)}` : ''
     }.`,
     'Init is wall time; init CPU is the CPU time of the same imports, which moves far less with the load of',

@@ -56,6 +56,15 @@ export const SDK_CREDENTIAL_STAND_INS: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sts': 'lambdas/shared/bundle-stand-ins/client-sts.ts',
 };
 
+/**
+ * `semver` (28 KB), which the X-Ray SDK imports for one version comparison in its patcher of the v2
+ * AWS SDK, replaced by that comparison (lambdas/shared/bundle-stand-ins/semver.ts). The bundle test
+ * fails if a bundled module ever calls another semver function.
+ */
+export const TRACING_STAND_INS: Readonly<Record<string, string>> = {
+  semver: 'lambdas/shared/bundle-stand-ins/semver.ts',
+};
+
 function isService(name: string): name is ServiceName {
   return (SERVICES as readonly string[]).includes(name);
 }
@@ -69,7 +78,9 @@ function isService(name: string): name is ServiceName {
 export function bundleAliases(functionName: string): Record<string, string> {
   const aliases: Record<string, string> = {};
   if (isService(functionName)) aliases[VALIDATORS_IMPORT] = `./${functionValidatorsPath(functionName)}`;
-  for (const [module, file] of Object.entries(SDK_CREDENTIAL_STAND_INS)) aliases[module] = `./${file}`;
+  for (const [module, file] of Object.entries({ ...SDK_CREDENTIAL_STAND_INS, ...TRACING_STAND_INS })) {
+    aliases[module] = `./${file}`;
+  }
   return aliases;
 }
 

@@ -34,6 +34,12 @@ export interface BrokerOptions {
   readonly controllerPort: number;
   /** Progress lines for a person watching. */
   readonly log?: (line: string) => void;
+  /**
+   * A second listener on this port with SASL OAUTHBEARER over plaintext, checked by Kafka's default
+   * validator of unsecured (unsigned) tokens: for tests of the clients' SASL path only, no
+   * protection at all. Off unless set.
+   */
+  readonly oauthbearerPort?: number;
 }
 
 /** Fails with what to install when Java 17+ is missing. */
@@ -101,15 +107,24 @@ export async function ensureKafkaJars(dir: string, log: (line: string) => void =
 }
 
 function serverProperties(options: BrokerOptions, dataDir: string): string {
+  const sasl = options.oauthbearerPort;
+  const clientListeners = [`PLAINTEXT://127.0.0.1:${options.port}`];
+  if (sasl !== undefined) clientListeners.push(`SASL_PLAINTEXT://127.0.0.1:${sasl}`);
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${options.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${options.port}`,
+    `listeners=${[...clientListeners, `CONTROLLER://127.0.0.1:${options.controllerPort}`].join(',')}`,
+    `advertised.listeners=${clientListeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${sasl === undefined ? '' : ',SASL_PLAINTEXT:SASL_PLAINTEXT'}`,
+    ...(sasl === undefined
+      ? []
+      : [
+          'sasl.enabled.mechanisms=OAUTHBEARER',
+          'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+        ]),
     `log.dirs=${dataDir}`,
     // The same durability-minded broker settings as MSK, scaled to one node.
     'auto.create.topics.enable=false',
@@ -154,7 +169,8 @@ export class KafkaBroker {
   /** Fetches jars if needed, formats the log dir on first use, starts the broker, waits until it listens. */
   async start(timeoutMs = 90_000): Promise<void> {
     const log = this.options.log ?? (() => undefined);
-    for (const port of [this.options.port, this.options.controllerPort]) {
+    const ports = [this.options.port, this.options.controllerPort, this.options.oauthbearerPort];
+    for (const port of ports.filter((p) => p !== undefined)) {
       if (await portOpen(port)) {
         throw new LocalSetupError(
           `Port ${port} is already in use. Stop whatever listens there, or choose other ports (KAFKA_PORT sets the broker's; the controller uses KAFKA_PORT + 1).`,

@@ -94,7 +94,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         sourcesContent: FUNCTION_BUNDLE.sourcesContent,
         externalModules: [...FUNCTION_BUNDLE.externalModules],
         banner: FUNCTION_BUNDLE.banner,
-        // Its own event validators and the SDK credential stand-ins (lib/bundling.ts).
+        // Its own event validators and the bundle stand-ins (lib/bundling.ts).
         esbuildArgs: esbuildAliasArgs(props.serviceName),
       },
     });

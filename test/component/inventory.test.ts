@@ -24,9 +24,9 @@ import { getProducts, productKey, SEED_CATALOGUE, seedCatalogue } from '../../la
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord, MskEvent, MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';

@@ -9,7 +9,7 @@
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
-import { type Kafka, type Message, Partitioners, type Producer } from './driver';
+import { type Message, Partitioners, type Producer, type ProducerFactory } from './producer-driver';
 import { SendCoalescer, type TopicMessages } from './send-coalescer';
 
 export interface EventPublisher {
@@ -65,7 +65,7 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
   );
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: ProducerFactory,
     private readonly timeoutMs = 10_000,
     /** Called once the broker acknowledged a batch. */
     private readonly onSent?: (batch: SentBatch) => void,

@@ -119,9 +119,6 @@ const CONSUMER_TUNING = {
   rebalanceTimeout: 10_000,
   heartbeatInterval: 500,
   maxWaitTimeInMs: 100,
-  // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a consumer
-  // that kafkajs gave up on (the broker gone for longer than its retries) restarts all the same.
-  retry: { restartOnFailure: async () => true },
 } as const;
 
 export class EsmConfigError extends Error {
@@ -258,9 +255,18 @@ export class EsmEmulator {
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       ...CONSUMER_TUNING,
+      // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a
+      // consumer that kafkajs gave up on (the broker gone for longer than its retries) restarts all
+      // the same, but never once stop() has begun: a restart timer that outlived the disconnect
+      // would poll a dead broker forever and keep the process (a test run, npm start) alive.
+      retry: { restartOnFailure: async () => this.stopping === undefined },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.assigned(payload.memberAssignment[this.topic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A restart already under way when stop() disconnected can still join: leave at once.
+      if (this.stopping) void consumer.disconnect().catch(() => undefined);
+      else this.assigned(payload.memberAssignment[this.topic] ?? []);
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) =>
       this.log(`consumer crashed (restart: ${payload.restart}): ${payload.error.message}`, { topic: this.topic }),
     );

@@ -4,7 +4,7 @@
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
  * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
  */
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
@@ -41,10 +41,17 @@ export function topicOf(event: CloudEvent): string {
   return domainTopic(spec.domain);
 }
 
+/**
+ * Runs around one acknowledged send to the broker. Only the bench's AWS model sets one (it counts
+ * sends and adds a modelled MSK round trip, bench/aws-model); in production `send` runs as it is.
+ */
+export type SendInterceptor = (send: () => Promise<void>, topicMessages: readonly TopicMessages[]) => Promise<void>;
+
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
   private connecting?: Promise<Producer>;
+  private interceptor?: SendInterceptor;
 
   constructor(
     private readonly kafka: Kafka,
@@ -65,6 +72,11 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await this.sendBatch([{ topic, messages }]);
   }
 
+  /** Sets (or, with undefined, removes) the SendInterceptor of every later send. */
+  interceptSends(interceptor: SendInterceptor | undefined): void {
+    this.interceptor = interceptor;
+  }
+
   async disconnect(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
@@ -72,10 +84,13 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await producer?.disconnect();
   }
 
-  private async sendBatch(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+  private async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
     try {
       const producer = await this.connected();
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeoutMs });
+      const send = async () => {
+        await producer.sendBatch({ topicMessages, acks: -1, timeout: this.timeoutMs });
+      };
+      await (this.interceptor ? this.interceptor(send, topicMessages) : send());
     } catch (error) {
       // A broken connection is rebuilt on the next call rather than reused.
       await this.disconnect().catch(() => undefined);

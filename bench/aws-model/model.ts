@@ -8,8 +8,9 @@
  *   faster: CPU time stretches by max(1, 1769 / memoryMb). One core of the bench machine counts as one
  *   vCPU (AWS publishes no comparison).
  * - Batch time: the wall time of the batch with every remote call padded to its modelled latency,
- *   minus the handler's CPU time at local speed, plus that CPU time stretched. Exact when CPU and
- *   waits alternate (a sequential batch); an upper bound when they overlap (concurrent records).
+ *   minus the handler's CPU time at local speed and the time its thread sat runnable while other
+ *   processes of the machine had the CPU, plus the CPU time stretched. Exact when CPU and waits
+ *   alternate (a sequential batch); an upper bound when they overlap (concurrent records).
  * - Rate: one batch in flight per partition (how Lambda keeps per-partition order), so a partition
  *   moves records-per-batch / batch time.
  * - Concurrency of a subscription: its partitions, capped by what its pollers run: each provisioned
@@ -33,11 +34,17 @@ export interface BatchMeasurement {
   readonly wallMs: number;
   /** CPU time (user + system) of the function's process during the invocation, at local speed. */
   readonly cpuMs: number;
+  /**
+   * Time the function's main thread was ready to run, outside any remote call, but waited for a core
+   * the machine gave to something else (Linux schedstat); 0 where it cannot be read. A busy
+   * machine's, not AWS's. (Inside a call the wait is covered by the call's modelled latency.)
+   */
+  readonly runQueueMs?: number;
 }
 
 export function modelledBatchMs(batch: BatchMeasurement, memoryMb: number): number {
   // CPU beyond the wall time means other threads (GC, libuv) ran alongside: none of it waited.
-  const waiting = Math.max(0, batch.wallMs - batch.cpuMs);
+  const waiting = Math.max(0, batch.wallMs - batch.cpuMs - (batch.runQueueMs ?? 0));
   return waiting + batch.cpuMs * cpuStretch(memoryMb);
 }
 

@@ -16,6 +16,8 @@ export type InvokeReply =
       readonly ok: true;
       readonly wallMs: number;
       readonly cpuMs: number;
+      /** Time the main thread waited for a core outside remote calls (0 where Linux schedstat is not readable). */
+      readonly runQueueMs: number;
       readonly response: string;
       readonly counts: CallCounts;
       readonly padding: PaddingStats;
@@ -23,7 +25,13 @@ export type InvokeReply =
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 export type WorkerMessage =
-  | { readonly kind: 'ready'; readonly timerLatenessMs: number; readonly tracingEnabled: boolean }
+  | {
+      readonly kind: 'ready';
+      readonly timerLatenessMs: number;
+      readonly tracingEnabled: boolean;
+      /** Whether the worker can tell how long it waited for a core (Linux schedstat). */
+      readonly coreWaitKnown: boolean;
+    }
   | InvokeReply;
 
 export const WORKER_SERVICE_ENV = 'AWS_MODEL_SERVICE';

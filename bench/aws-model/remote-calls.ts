@@ -40,6 +40,8 @@ export interface PaddingStats {
   /** Achieved round trip, summed per kind: compare with calls x the modelled latency. */
   achievedMs: Record<RemoteCallKind, number>;
   callsByKind: Record<RemoteCallKind, number>;
+  /** Time the main thread waited for a core while calls were under way (overlapping calls count it twice). */
+  coreWaitInCallsMs: number;
 }
 
 function emptyCounts(): CallCounts {
@@ -55,7 +57,7 @@ function emptyCounts(): CallCounts {
 
 function emptyPadding(): PaddingStats {
   const zero = () => ({ dynamodb: 0, kafkaSend: 0, snsPublish: 0 });
-  return { calls: 0, overruns: 0, overrunMs: 0, achievedMs: zero(), callsByKind: zero() };
+  return { calls: 0, overruns: 0, overrunMs: 0, achievedMs: zero(), callsByKind: zero(), coreWaitInCallsMs: 0 };
 }
 
 /** The SNS Publish response, as in the Publish API reference's example. */
@@ -78,6 +80,9 @@ export class RemoteCallModel {
    * wait, so a 5 ms round trip takes about 5 ms rather than 5 plus the timer's lateness.
    */
   private timerLatenessMs = 0;
+
+  /** @param coreWaitMs the main thread's time waiting for a core so far (core-wait.ts). */
+  constructor(private readonly coreWaitMs: () => number = () => 0) {}
 
   async calibrate(): Promise<number> {
     const lateness: number[] = [];
@@ -107,6 +112,7 @@ export class RemoteCallModel {
   async roundTrip<T>(kind: RemoteCallKind, call: () => Promise<T>): Promise<T> {
     const target = this.latency?.[kind];
     const started = performance.now();
+    const waitedBefore = this.coreWaitMs();
     try {
       return await call();
     } finally {
@@ -123,6 +129,7 @@ export class RemoteCallModel {
         this.padding.callsByKind[kind]++;
         this.padding.achievedMs[kind] += performance.now() - started;
       }
+      this.padding.coreWaitInCallsMs += this.coreWaitMs() - waitedBefore;
     }
   }
 

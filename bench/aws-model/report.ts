@@ -91,7 +91,7 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
     '',
     `Tracing active as deployed (Powertools Tracer with X-Ray in its Lambda mode, invocations unsampled) in: ${
       model.tracingEnabled.length > 0 ? model.tracingEnabled.join(', ') : 'none'
-    }.`,
+    }.${model.coreWaitKnown ? '' : ' The wait for a local core could not be read on this machine (no Linux schedstat): it is in the figures.'}`,
     '',
     baseline
       ? `Before: ${describeRun(baseline)}; bench/aws-model-baseline.json.`
@@ -170,7 +170,7 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       'SNS / record',
       'CPU / record, local',
       ...LATENCY_PROFILES.map((p) => `modelled batch, ${p}`),
-      'local calls slower than the model',
+      'local calls slower than the model; wait for a local core (taken out)',
     ],
     model.subscriptions.map((s) => [
       s.subscription,
@@ -180,7 +180,9 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       fixed(s.perRecord.snsPublishes, 2),
       ms(s.perRecord.cpuMs),
       ...LATENCY_PROFILES.map((p) => `${ms(s.profiles[p].modelledBatchMs.median)} (n=${s.profiles[p].batches})`),
-      LATENCY_PROFILES.map((p) => `${p} ${(s.profiles[p].overrunShare * 100).toFixed(0)} %`).join(', '),
+      `${LATENCY_PROFILES.map((p) => `${p} ${(s.profiles[p].overrunShare * 100).toFixed(0)} %`).join(', ')}; ${ms(
+        s.profiles.p50.runQueueMs.median,
+      )} per p50 batch`,
     ]),
   );
 

@@ -71,6 +71,8 @@ export interface AwsModelResult extends ModelSummary {
   readonly timerLatenessMs: Readonly<Record<string, number>>;
   /** Functions whose Powertools Tracer ran in its Lambda mode (X-Ray active, as deployed). */
   readonly tracingEnabled: readonly string[];
+  /** Whether every function could tell its wait for a core of this machine (Linux), taken out of the model. */
+  readonly coreWaitKnown: boolean;
 }
 
 export interface AwsModelOptions {
@@ -133,6 +135,7 @@ class FunctionWorker {
   private nextId = 0;
   timerLatenessMs = 0;
   tracingEnabled = false;
+  coreWaitKnown = false;
 
   private constructor(
     readonly service: ServiceName,
@@ -170,6 +173,7 @@ class FunctionWorker {
     });
     worker.timerLatenessMs = ready.timerLatenessMs;
     worker.tracingEnabled = ready.tracingEnabled;
+    worker.coreWaitKnown = ready.coreWaitKnown;
     return worker;
   }
 
@@ -272,8 +276,8 @@ async function runStage(
           `${reply.counts.deadLetterMessages} were dead-lettered; the model only reports a flow that works (see the worker log)`,
       );
     }
-    const { wallMs, cpuMs, counts, padding } = reply;
-    batches.push({ profile, warmup, records: batch.length, wallMs, cpuMs, counts, padding });
+    const { wallMs, cpuMs, runQueueMs, counts, padding } = reply;
+    batches.push({ profile, warmup, records: batch.length, wallMs, cpuMs, runQueueMs, counts, padding });
   }
   const spec = SERVICE_SPECS[stage.service];
   const median = (profile: LatencyProfileName) => {
@@ -440,6 +444,7 @@ export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelRes
       latencies: REMOTE_CALL_LATENCY,
       timerLatenessMs: Object.fromEntries([...workers].map(([service, w]) => [service, w.timerLatenessMs])),
       tracingEnabled: [...workers].filter(([, w]) => w.tracingEnabled).map(([service]) => service),
+      coreWaitKnown: [...workers.values()].every((w) => w.coreWaitKnown),
       ...summarise(stages, orders),
     };
   } finally {

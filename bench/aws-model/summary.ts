@@ -24,6 +24,7 @@ export interface BatchRun {
   readonly records: number;
   readonly wallMs: number;
   readonly cpuMs: number;
+  readonly runQueueMs: number;
   readonly counts: CallCounts;
   readonly padding: PaddingStats;
 }
@@ -44,6 +45,8 @@ export interface ProfileFigures {
   readonly batches: number;
   readonly wallMs: Stats;
   readonly cpuMs: Stats;
+  /** Time the function waited for a core on this machine, taken out of the model. */
+  readonly runQueueMs: Stats;
   readonly modelledBatchMs: Stats;
   /** Median over batches. */
   readonly recordsPerSecondPerPartition: number;
@@ -121,6 +124,7 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
     batches: runs.length,
     wallMs: stats(runs.map((r) => r.wallMs)),
     cpuMs: stats(runs.map((r) => r.cpuMs)),
+    runQueueMs: stats(runs.map((r) => r.runQueueMs)),
     modelledBatchMs: stats(modelled),
     recordsPerSecondPerPartition: stats(
       runs.map((r, i) => recordsPerSecondPerPartition(r.records, modelled[i] as number)),

@@ -18,6 +18,7 @@ import { sharedProducer } from '../../lambdas/shared/kafka/kafka-handler';
 import { tracer } from '../../lambdas/shared/observability';
 import { SERVICE_SPECS, type ServiceName, TOPICS } from '../../lib/topology';
 import { functionArn, lambdaContext } from '../../local/esm/invoke';
+import { coreWaitClock } from './core-wait';
 import { type InvokeReply, type InvokeRequest, WORKER_SERVICE_ENV, type WorkerMessage } from './protocol';
 import { RemoteCallModel } from './remote-calls';
 
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
     throw new Error(`${WORKER_SERVICE_ENV} must name a service of lib/topology.ts, got "${service}"`);
   }
   const spec = SERVICE_SPECS[service];
-  const model = new RemoteCallModel();
+  const coreWait = coreWaitClock();
+  const model = new RemoteCallModel(coreWait.readMs);
   // The same clients the handler module gets: both are created once per process.
   model.instrumentDynamo(dynamoClient());
   model.instrumentKafka(sharedProducer(service), (topic) => deadLetterTopics.has(topic));
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     model.use(request.latency ?? undefined);
     model.take();
     const requestId = `${randomBytes(4).toString('hex')}-model-${request.id}`;
+    const waitedBefore = coreWait.readMs();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     try {
@@ -80,7 +83,11 @@ async function main(): Promise<void> {
       const response = JSON.stringify(result ?? null);
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
-      return { id: request.id, ok: true, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, response, ...model.take() };
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      const { counts, padding } = model.take();
+      // Waiting inside a remote call is already covered by the call's modelled latency.
+      const runQueueMs = Math.max(0, coreWait.readMs() - waitedBefore - padding.coreWaitInCallsMs);
+      return { id: request.id, ok: true, wallMs, cpuMs, runQueueMs, response, counts, padding };
     } catch (error) {
       return {
         id: request.id,
@@ -90,7 +97,12 @@ async function main(): Promise<void> {
     }
   }
 
-  send({ kind: 'ready', timerLatenessMs, tracingEnabled: tracer.isTracingEnabled() });
+  send({
+    kind: 'ready',
+    timerLatenessMs,
+    tracingEnabled: tracer.isTracingEnabled(),
+    coreWaitKnown: coreWait.available,
+  });
 }
 
 main().catch((error: unknown) => {

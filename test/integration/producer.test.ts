@@ -43,7 +43,10 @@ describe('KafkaProducer against a real broker', () => {
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [domainTopic('users'), 'producer-test.dlq'].map((topic) => ({ topic, numPartitions: 3 })),
+      topics: [domainTopic('users'), 'producer-test.dlq', 'producer-test.intercepted'].map((topic) => ({
+        topic,
+        numPartitions: 3,
+      })),
     });
   });
   afterAll(async () => {
@@ -88,6 +91,30 @@ describe('KafkaProducer against a real broker', () => {
     const body = JSON.parse(message?.value?.toString() ?? '{}');
     expect(body.reason).toBe('value is not JSON');
     expect(body.payload.records['orders.events-2']).toEqual([raw]);
+  });
+
+  it('runs a SendInterceptor around each acknowledged send, with what it sends; once removed, sends go straight', async () => {
+    const seen: string[][] = [];
+    let acknowledged = false;
+    producer.interceptSends(async (send, topicMessages) => {
+      seen.push(topicMessages.map((t) => `${t.topic}:${t.messages.length}`));
+      await send();
+      acknowledged = true;
+    });
+    try {
+      await producer.send('producer-test.intercepted', [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
+    } finally {
+      producer.interceptSends(undefined);
+    }
+    await producer.send('producer-test.intercepted', [{ key: 'c', value: '3' }]);
+
+    expect(seen).toEqual([['producer-test.intercepted:2']]);
+    expect(acknowledged).toBe(true);
+    const values = (await readAll('producer-test.intercepted', 3)).map((m) => m.value?.toString());
+    expect(values.sort()).toEqual(['1', '2', '3']);
   });
 
   it('fails with a PublishError when the broker cannot be reached, and recovers on the next call', async () => {

@@ -42,10 +42,21 @@ const padding = (): PaddingStats => ({
   overrunMs: 2,
   achievedMs: { dynamodb: 50, kafkaSend: 0, snsPublish: 0 },
   callsByKind: { dynamodb: 10, kafkaSend: 0, snsPublish: 0 },
+  coreWaitInCallsMs: 0,
 });
 
 function batch(profile: 'p50' | 'p99', wallMs: number, cpuMs: number, extra: Partial<BatchRun> = {}): BatchRun {
-  return { profile, warmup: false, records: 50, wallMs, cpuMs, counts: counts(100, 50), padding: padding(), ...extra };
+  const base: BatchRun = {
+    profile,
+    warmup: false,
+    records: 50,
+    wallMs,
+    cpuMs,
+    runQueueMs: 0,
+    counts: counts(100, 50),
+    padding: padding(),
+  };
+  return Object.assign(base, extra);
 }
 
 describe('CPU share by memory', () => {
@@ -69,6 +80,11 @@ describe('modelled batch time and rate', () => {
     // 800 ms waiting, 200 ms CPU at local speed; at 512 MB the CPU takes 200 x 1769/512.
     expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200 }, 512)).toBeCloseTo(800 + 691.02, 1);
     expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200 }, 1_769)).toBe(1_000);
+  });
+
+  it("takes out the time the function waited for a core of this machine: that is the machine's, not AWS's", () => {
+    expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200, runQueueMs: 300 }, 1_769)).toBe(700);
+    expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200, runQueueMs: 900 }, 1_769)).toBe(200);
   });
 
   it('counts CPU that ran beside the main thread (more CPU than wall time) as CPU, with no wait', () => {
@@ -119,6 +135,7 @@ describe('pipeline capacity', () => {
         batches: 1,
         wallMs: stats([1]),
         cpuMs: stats([1]),
+        runQueueMs: stats([0]),
         modelledBatchMs: stats([1]),
         recordsPerSecondPerPartition: rate,
         overrunShare: 0,
@@ -237,6 +254,7 @@ describe('the report', () => {
       batches: 4,
       wallMs: stats([1_000]),
       cpuMs: stats([100]),
+      runQueueMs: stats([0]),
       modelledBatchMs: stats([1_200]),
       recordsPerSecondPerPartition: 41.7,
       overrunShare: 0.05,
@@ -267,6 +285,7 @@ describe('the report', () => {
       },
       timerLatenessMs: {},
       tracingEnabled: ['payment'],
+      coreWaitKnown: true,
       subscriptions: [
         {
           subscription: 'inventory/orders',

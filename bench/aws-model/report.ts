@@ -110,7 +110,7 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
     baseline?.capacity.find((c) => c.profile === profile && c.latency === latency);
   table(
     lines,
-    ['profile', 'partitions', 'latencies', 'before', 'now', 'slowest subscription now'],
+    ['profile', 'partitions', 'latencies', 'before', 'now', 'slowest subscription now', 'now, at 1,769 MB'],
     model.capacity.map((c) => {
       const b = before(c.profile, c.latency);
       return [
@@ -120,6 +120,7 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
         b ? round(b.ordersPerSecond) : '–',
         `**${round(c.ordersPerSecond)}**`,
         c.slowest,
+        c.atOneVcpu ? `${round(c.atOneVcpu.ordersPerSecond)} (${c.atOneVcpu.slowest})` : '–',
       ];
     }),
   );

@@ -106,7 +106,7 @@ function functionEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: `model-${service}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'model',
     AWS_SECRET_ACCESS_KEY: 'model',

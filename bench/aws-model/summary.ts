@@ -11,6 +11,7 @@ import {
   concurrentBatches,
   cpuStretch,
   modelledBatchMs,
+  ONE_VCPU_MB,
   pipelineCapacity,
   recordsPerSecondPerPartition,
 } from './model';
@@ -50,6 +51,8 @@ export interface ProfileFigures {
   readonly modelledBatchMs: Stats;
   /** Median over batches. */
   readonly recordsPerSecondPerPartition: number;
+  /** The same batches had the function one vCPU (1,769 MB): what more memory would buy. */
+  readonly recordsPerSecondPerPartitionAtOneVcpu: number;
   /** Share of the padded calls whose local round trip alone exceeded the modelled latency. */
   readonly overrunShare: number;
   /** Mean achieved round trip per call kind, ms (the model's latency plus timer error). */
@@ -87,6 +90,8 @@ export interface ProfileCapacity {
   readonly ordersPerSecond: number;
   readonly slowest: string;
   readonly bySubscription: readonly { readonly subscription: string; readonly ordersPerSecond: number }[];
+  /** Had every consumer at least one vCPU (1,769 MB): the part of the bound that memory can lift. */
+  readonly atOneVcpu: { readonly ordersPerSecond: number; readonly slowest: string };
 }
 
 export interface PerOrder {
@@ -120,15 +125,16 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
     if (calls > 0) achievedMs[kind] = ms / calls;
   }
   const modelled = runs.map((r) => modelledBatchMs(r, memoryMb));
+  const rate = (memory: number) =>
+    stats(runs.map((r) => recordsPerSecondPerPartition(r.records, modelledBatchMs(r, memory)))).median;
   return {
     batches: runs.length,
     wallMs: stats(runs.map((r) => r.wallMs)),
     cpuMs: stats(runs.map((r) => r.cpuMs)),
     runQueueMs: stats(runs.map((r) => r.runQueueMs)),
     modelledBatchMs: stats(modelled),
-    recordsPerSecondPerPartition: stats(
-      runs.map((r, i) => recordsPerSecondPerPartition(r.records, modelled[i] as number)),
-    ).median,
+    recordsPerSecondPerPartition: rate(memoryMb),
+    recordsPerSecondPerPartitionAtOneVcpu: rate(Math.max(memoryMb, ONE_VCPU_MB)),
     overrunShare: padding.calls > 0 ? padding.overruns / padding.calls : 0,
     achievedMs,
   };
@@ -208,15 +214,24 @@ export function capacities(
   return profiles.flatMap((profile) => {
     const config = loadConfig(profile);
     return LATENCY_PROFILES.map((latency) => {
-      const capacity = pipelineCapacity(
-        subscriptions.map((s) => ({
-          subscription: s.subscription,
-          recordsPerSecondPerPartition: s.profiles[latency].recordsPerSecondPerPartition,
-          recordsPerOrder: s.recordsPerOrder,
-          concurrency: concurrentBatches(config.partitions, pollersFor(config, s.service).max),
-        })),
-      );
-      return { profile, latency, partitions: config.partitions, ...capacity };
+      const at = (rate: (f: ProfileFigures) => number) =>
+        pipelineCapacity(
+          subscriptions.map((s) => ({
+            subscription: s.subscription,
+            recordsPerSecondPerPartition: rate(s.profiles[latency]),
+            recordsPerOrder: s.recordsPerOrder,
+            concurrency: concurrentBatches(config.partitions, pollersFor(config, s.service).max),
+          })),
+        );
+      const capacity = at((f) => f.recordsPerSecondPerPartition);
+      const oneVcpu = at((f) => f.recordsPerSecondPerPartitionAtOneVcpu);
+      return {
+        profile,
+        latency,
+        partitions: config.partitions,
+        ...capacity,
+        atOneVcpu: { ordersPerSecond: oneVcpu.ordersPerSecond, slowest: oneVcpu.slowest },
+      };
     });
   });
 }

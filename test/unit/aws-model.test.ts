@@ -138,6 +138,7 @@ describe('pipeline capacity', () => {
         runQueueMs: stats([0]),
         modelledBatchMs: stats([1]),
         recordsPerSecondPerPartition: rate,
+        recordsPerSecondPerPartitionAtOneVcpu: rate * 2,
         overrunShare: 0,
         achievedMs: {},
       };
@@ -152,7 +153,10 @@ describe('pipeline capacity', () => {
         recordsDelivered: 50,
         recordsPerOrder: 1,
         perRecord: { dynamodb: 3, dynamodbByOperation: {}, kafkaSends: 1, kafkaMessages: 1, snsPublishes: 0, cpuMs: 2 },
-        profiles: { p50: figures, p99: { ...figures, recordsPerSecondPerPartition: rate / 2 } },
+        profiles: {
+          p50: figures,
+          p99: { ...figures, recordsPerSecondPerPartition: rate / 2, recordsPerSecondPerPartitionAtOneVcpu: rate },
+        },
       };
     };
     const result = capacities([subscription('payment/orders', 24), subscription('inventory/orders', 30)]);
@@ -162,6 +166,7 @@ describe('pipeline capacity', () => {
       ['prod', 'p50', 12, 288, 'payment/orders'],
       ['prod', 'p99', 12, 144, 'payment/orders'],
     ]);
+    expect(result.map((c) => c.atOneVcpu.ordersPerSecond)).toEqual([144, 72, 576, 288]);
   });
 });
 
@@ -203,6 +208,8 @@ describe('summarising measured batches', () => {
     expect(result.profiles.p50.modelledBatchMs.median).toBeCloseTo(900 + 100 * stretch, 6);
     expect(result.profiles.p50.recordsPerSecondPerPartition).toBeCloseTo((50 * 1000) / (1_900 + 100 * stretch), 6);
     expect(result.profiles.p99.recordsPerSecondPerPartition).toBeCloseTo((50 * 1000) / (2_900 + 100 * stretch), 6);
+    // With one vCPU the CPU time is not stretched: 1,900 + 100 ms.
+    expect(result.profiles.p50.recordsPerSecondPerPartitionAtOneVcpu).toBe(25);
     expect(result.profiles.p50.overrunShare).toBeCloseTo(0.1, 9);
     expect(result.profiles.p50.achievedMs).toEqual({ dynamodb: 5 });
   });
@@ -257,6 +264,7 @@ describe('the report', () => {
       runQueueMs: stats([0]),
       modelledBatchMs: stats([1_200]),
       recordsPerSecondPerPartition: 41.7,
+      recordsPerSecondPerPartitionAtOneVcpu: 80,
       overrunShare: 0.05,
       achievedMs: { dynamodb: 5.1 },
     };
@@ -267,6 +275,7 @@ describe('the report', () => {
       ordersPerSecond: orders,
       slowest: 'inventory/orders',
       bySubscription: [],
+      atOneVcpu: { ordersPerSecond: orders * 2, slowest: 'order/inventory' },
     });
     return {
       measuredAt: '2026-11-30T00:00:00.000Z',
@@ -335,7 +344,9 @@ describe('the report', () => {
     ).join('\n');
     expect(markdown).toContain('Before: commit feedfacec');
     expect(markdown).toContain('Now: commit 0123456789');
-    expect(markdown).toMatch(/\| prod \| 12 \| p50 \| 290 \| \*\*1,234\*\* \| inventory\/orders \|/);
+    expect(markdown).toMatch(
+      /\| prod \| 12 \| p50 \| 290 \| \*\*1,234\*\* \| inventory\/orders \| 2,468 \(order\/inventory\) \|/,
+    );
     expect(markdown).toMatch(/\| DynamoDB calls \| 32\.0 \| 16\.0 \|/);
     expect(markdown).toContain('6.0 (PutItem 2.0, UpdateItem 4.0)');
     expect(markdown).toContain('| 50, 512 MB (×3.46) |');

@@ -103,7 +103,8 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
     '',
     'The slowest subscription bounds the pipeline: its records per second per partition, times the batches in flight',
     'at once (one per partition, at most 5 per poller), divided by the records of its topic each order makes. The p99',
-    'rows put every call at its p99: a bound, not the p99 of a batch.',
+    'rows put every call at its p99: a bound, not the p99 of a batch. The last column takes the same batches with every',
+    'consumer given one vCPU (1,769 MB): how much of the bound is CPU share that memory can buy.',
     '',
   );
   const before = (profile: string, latency: string) =>

@@ -156,10 +156,14 @@ class FunctionWorker {
     cwd: string,
   ): Promise<FunctionWorker> {
     const out = openSync(logFile, 'a');
+    // BENCH_AWS_MODEL_CPU_PROF=<dir>: a V8 CPU profile of each function (bench/cpu-profile-summary.ts reads it).
+    const profileDir = process.env.BENCH_AWS_MODEL_CPU_PROF;
+    // One folder per function: the tsx loader's thread writes a profile of its own beside the main thread's.
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, service)}`] : [];
     const child = fork(join(here, 'worker.ts'), [], {
       cwd,
       env,
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...profile],
       stdio: ['ignore', out, out, 'ipc'],
     });
     const worker = new FunctionWorker(service, child);
@@ -186,9 +190,14 @@ class FunctionWorker {
     });
   }
 
-  stop(): void {
+  /** Lets the worker exit on its own (so a --cpu-prof profile is written), killing it after 10 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
     if (this.child.connected) this.child.disconnect();
-    this.child.kill();
+    const timer = setTimeout(() => this.child.kill(), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
@@ -267,7 +276,8 @@ async function runStage(
   const batches: BatchRun[] = [];
   for (const [index, batch] of batchesOf(records, subscription.batchSize).entries()) {
     const { profile, warmup } = profileOfBatch(index, plan);
-    const reply = await worker.invoke(mskEvent(eventSource, batch), profile);
+    // Warm-up batches only warm the process: at local speed, nothing of them is kept.
+    const reply = await worker.invoke(mskEvent(eventSource, batch), warmup ? null : profile);
     if (!reply.ok) throw new Error(`${stageName(stage)} batch ${index} threw: ${reply.error}`);
     const response = JSON.parse(reply.response) as KafkaBatchResponse;
     if (response.batchItemFailures.length > 0 || reply.counts.deadLetterMessages > 0) {
@@ -390,8 +400,8 @@ export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelRes
     log(`aws-model: broker, dynalite and ${TABLES.length} tables ready; starting one process per function...`);
 
     const workers = new Map<ServiceName, FunctionWorker>();
-    stops.push(() => {
-      for (const worker of workers.values()) worker.stop();
+    stops.push(async () => {
+      await Promise.all([...workers.values()].map((worker) => worker.stop()));
     });
     for (const service of ['order-api', ...CONSUMER_SERVICES] as const) {
       const worker = await FunctionWorker.start(

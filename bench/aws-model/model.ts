@@ -8,9 +8,11 @@
  *   faster: CPU time stretches by max(1, 1769 / memoryMb). One core of the bench machine counts as one
  *   vCPU (AWS publishes no comparison).
  * - Batch time: the wall time of the batch with every remote call padded to its modelled latency,
- *   minus the handler's CPU time at local speed and the time its thread sat runnable while other
- *   processes of the machine had the CPU, plus the CPU time stretched. Exact when CPU and waits
- *   alternate (a sequential batch); an upper bound when they overlap (concurrent records).
+ *   minus the time its thread sat runnable while other processes of the machine had the CPU, with
+ *   its CPU time stretched. How Lambda enforces the CPU share over time AWS does not say, so two
+ *   bounds: stretched CPU on top of every wait (the model's figure: exact if the share is enforced
+ *   over spans shorter than a CPU burst, and an upper bound otherwise), and the larger of the two
+ *   (if the share is averaged over spans long enough that waits never hold CPU back).
  * - Rate: one batch in flight per partition (how Lambda keeps per-partition order), so a partition
  *   moves records-per-batch / batch time.
  * - Concurrency of a subscription: its partitions, capped by what its pollers run: each provisioned
@@ -42,10 +44,21 @@ export interface BatchMeasurement {
   readonly runQueueMs?: number;
 }
 
+/** The batch's wall time on an otherwise idle machine, at local CPU speed. */
+function localBatchMs(batch: BatchMeasurement): number {
+  return Math.max(batch.cpuMs, batch.wallMs - (batch.runQueueMs ?? 0));
+}
+
+/** The model's batch time: stretched CPU on top of every wait (the upper bound). */
 export function modelledBatchMs(batch: BatchMeasurement, memoryMb: number): number {
   // CPU beyond the wall time means other threads (GC, libuv) ran alongside: none of it waited.
-  const waiting = Math.max(0, batch.wallMs - batch.cpuMs - (batch.runQueueMs ?? 0));
+  const waiting = localBatchMs(batch) - batch.cpuMs;
   return waiting + batch.cpuMs * cpuStretch(memoryMb);
+}
+
+/** The lower bound: the CPU share averaged over the batch, so only CPU beyond the waits costs time. */
+export function averagedCpuBatchMs(batch: BatchMeasurement, memoryMb: number): number {
+  return Math.max(localBatchMs(batch), batch.cpuMs * cpuStretch(memoryMb));
 }
 
 export function recordsPerSecondPerPartition(records: number, batchMs: number): number {

@@ -8,6 +8,7 @@ import type { ConsumerServiceName, Domain } from '../../lib/topology';
 import { type Stats, stats } from '../stats';
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import {
+  averagedCpuBatchMs,
   concurrentBatches,
   cpuStretch,
   modelledBatchMs,
@@ -53,6 +54,8 @@ export interface ProfileFigures {
   readonly recordsPerSecondPerPartition: number;
   /** The same batches had the function one vCPU (1,769 MB): what more memory would buy. */
   readonly recordsPerSecondPerPartitionAtOneVcpu: number;
+  /** The lower bound of the batch time (model.ts, averagedCpuBatchMs): the rate if the CPU share is averaged. */
+  readonly recordsPerSecondPerPartitionAveragedCpu: number;
   /** Share of the padded calls whose local round trip alone exceeded the modelled latency. */
   readonly overrunShare: number;
   /** Mean achieved round trip per call kind, ms (the model's latency plus timer error). */
@@ -92,6 +95,8 @@ export interface ProfileCapacity {
   readonly bySubscription: readonly { readonly subscription: string; readonly ordersPerSecond: number }[];
   /** Had every consumer at least one vCPU (1,769 MB): the part of the bound that memory can lift. */
   readonly atOneVcpu: { readonly ordersPerSecond: number; readonly slowest: string };
+  /** With the lower bound of every batch time (the CPU share averaged over waits). */
+  readonly averagedCpu: { readonly ordersPerSecond: number; readonly slowest: string };
 }
 
 export interface PerOrder {
@@ -125,8 +130,8 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
     if (calls > 0) achievedMs[kind] = ms / calls;
   }
   const modelled = runs.map((r) => modelledBatchMs(r, memoryMb));
-  const rate = (memory: number) =>
-    stats(runs.map((r) => recordsPerSecondPerPartition(r.records, modelledBatchMs(r, memory)))).median;
+  const rate = (memory: number, batchMs = modelledBatchMs) =>
+    stats(runs.map((r) => recordsPerSecondPerPartition(r.records, batchMs(r, memory)))).median;
   return {
     batches: runs.length,
     wallMs: stats(runs.map((r) => r.wallMs)),
@@ -135,6 +140,7 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
     modelledBatchMs: stats(modelled),
     recordsPerSecondPerPartition: rate(memoryMb),
     recordsPerSecondPerPartitionAtOneVcpu: rate(Math.max(memoryMb, ONE_VCPU_MB)),
+    recordsPerSecondPerPartitionAveragedCpu: rate(memoryMb, averagedCpuBatchMs),
     overrunShare: padding.calls > 0 ? padding.overruns / padding.calls : 0,
     achievedMs,
   };
@@ -225,12 +231,14 @@ export function capacities(
         );
       const capacity = at((f) => f.recordsPerSecondPerPartition);
       const oneVcpu = at((f) => f.recordsPerSecondPerPartitionAtOneVcpu);
+      const averaged = at((f) => f.recordsPerSecondPerPartitionAveragedCpu);
       return {
         profile,
         latency,
         partitions: config.partitions,
         ...capacity,
         atOneVcpu: { ordersPerSecond: oneVcpu.ordersPerSecond, slowest: oneVcpu.slowest },
+        averagedCpu: { ordersPerSecond: averaged.ordersPerSecond, slowest: averaged.slowest },
       };
     });
   });

@@ -6,6 +6,7 @@
 import { checkStagesCoverTopology, HAPPY_PATH } from '../../bench/aws-model/flow';
 import { LATENCY_PROFILES } from '../../bench/aws-model/latency';
 import {
+  averagedCpuBatchMs,
   concurrentBatches,
   cpuStretch,
   modelledBatchMs,
@@ -76,10 +77,16 @@ describe('CPU share by memory', () => {
 });
 
 describe('modelled batch time and rate', () => {
-  it('keeps the waits and stretches the CPU time', () => {
+  it('keeps the waits and stretches the CPU time on top of them (the upper bound)', () => {
     // 800 ms waiting, 200 ms CPU at local speed; at 512 MB the CPU takes 200 x 1769/512.
     expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200 }, 512)).toBeCloseTo(800 + 691.02, 1);
     expect(modelledBatchMs({ wallMs: 1_000, cpuMs: 200 }, 1_769)).toBe(1_000);
+  });
+
+  it('with the CPU share averaged over the batch, costs only the CPU beyond the waits (the lower bound)', () => {
+    expect(averagedCpuBatchMs({ wallMs: 1_000, cpuMs: 200 }, 512)).toBe(1_000);
+    expect(averagedCpuBatchMs({ wallMs: 1_000, cpuMs: 400 }, 512)).toBeCloseTo(1_382.03, 1);
+    expect(averagedCpuBatchMs({ wallMs: 1_000, cpuMs: 200, runQueueMs: 300 }, 1_769)).toBe(700);
   });
 
   it("takes out the time the function waited for a core of this machine: that is the machine's, not AWS's", () => {
@@ -139,6 +146,7 @@ describe('pipeline capacity', () => {
         modelledBatchMs: stats([1]),
         recordsPerSecondPerPartition: rate,
         recordsPerSecondPerPartitionAtOneVcpu: rate * 2,
+        recordsPerSecondPerPartitionAveragedCpu: rate * 1.5,
         overrunShare: 0,
         achievedMs: {},
       };
@@ -155,7 +163,12 @@ describe('pipeline capacity', () => {
         perRecord: { dynamodb: 3, dynamodbByOperation: {}, kafkaSends: 1, kafkaMessages: 1, snsPublishes: 0, cpuMs: 2 },
         profiles: {
           p50: figures,
-          p99: { ...figures, recordsPerSecondPerPartition: rate / 2, recordsPerSecondPerPartitionAtOneVcpu: rate },
+          p99: {
+            ...figures,
+            recordsPerSecondPerPartition: rate / 2,
+            recordsPerSecondPerPartitionAtOneVcpu: rate,
+            recordsPerSecondPerPartitionAveragedCpu: rate,
+          },
         },
       };
     };
@@ -167,6 +180,7 @@ describe('pipeline capacity', () => {
       ['prod', 'p99', 12, 144, 'payment/orders'],
     ]);
     expect(result.map((c) => c.atOneVcpu.ordersPerSecond)).toEqual([144, 72, 576, 288]);
+    expect(result.map((c) => c.averagedCpu.ordersPerSecond)).toEqual([108, 72, 432, 288]);
   });
 });
 
@@ -210,6 +224,8 @@ describe('summarising measured batches', () => {
     expect(result.profiles.p99.recordsPerSecondPerPartition).toBeCloseTo((50 * 1000) / (2_900 + 100 * stretch), 6);
     // With one vCPU the CPU time is not stretched: 1,900 + 100 ms.
     expect(result.profiles.p50.recordsPerSecondPerPartitionAtOneVcpu).toBe(25);
+    // CPU share averaged: 100 ms x stretch is below both waits, so the batches take 1,000 and 2,000 ms.
+    expect(result.profiles.p50.recordsPerSecondPerPartitionAveragedCpu).toBe(25);
     expect(result.profiles.p50.overrunShare).toBeCloseTo(0.1, 9);
     expect(result.profiles.p50.achievedMs).toEqual({ dynamodb: 5 });
   });
@@ -265,6 +281,7 @@ describe('the report', () => {
       modelledBatchMs: stats([1_200]),
       recordsPerSecondPerPartition: 41.7,
       recordsPerSecondPerPartitionAtOneVcpu: 80,
+      recordsPerSecondPerPartitionAveragedCpu: 60,
       overrunShare: 0.05,
       achievedMs: { dynamodb: 5.1 },
     };
@@ -276,6 +293,7 @@ describe('the report', () => {
       slowest: 'inventory/orders',
       bySubscription: [],
       atOneVcpu: { ordersPerSecond: orders * 2, slowest: 'order/inventory' },
+      averagedCpu: { ordersPerSecond: orders * 1.5, slowest: 'payment/orders' },
     });
     return {
       measuredAt: '2026-11-30T00:00:00.000Z',
@@ -345,7 +363,7 @@ describe('the report', () => {
     expect(markdown).toContain('Before: commit feedfacec');
     expect(markdown).toContain('Now: commit 0123456789');
     expect(markdown).toMatch(
-      /\| prod \| 12 \| p50 \| 290 \| \*\*1,234\*\* \| inventory\/orders \| 2,468 \(order\/inventory\) \|/,
+      /\| prod \| 12 \| p50 \| 290 \| \*\*1,234\*\* \| inventory\/orders \| 1,851 \(payment\/orders\) \| 2,468 \(order\/inventory\) \|/,
     );
     expect(markdown).toMatch(/\| DynamoDB calls \| 32\.0 \| 16\.0 \|/);
     expect(markdown).toContain('6.0 (PutItem 2.0, UpdateItem 4.0)');

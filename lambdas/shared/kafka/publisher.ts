@@ -4,7 +4,7 @@
  * from all in-sync replicas, retried by kafkajs. A batch is either acknowledged or the call throws
  * a PublishError; callers answer 503 or let the ESM retry, never half-report success.
  */
-import { type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
 import type { CloudEvent } from '../events/validation';
@@ -45,7 +45,10 @@ export function topicOf(event: CloudEvent): string {
  * Runs around one acknowledged send to the broker. Only the bench's AWS model sets one (it counts
  * sends and adds a modelled MSK round trip, bench/aws-model); in production `send` runs as it is.
  */
-export type SendInterceptor = (send: () => Promise<void>, topicMessages: readonly TopicMessages[]) => Promise<void>;
+export type SendInterceptor = (
+  send: () => Promise<void>,
+  topicMessages: readonly { readonly topic: string; readonly messages: readonly Message[] }[],
+) => Promise<void>;
 
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
@@ -84,7 +87,7 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await producer?.disconnect();
   }
 
-  private async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
+  private async sendBatch(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
     try {
       const producer = await this.connected();
       const send = async () => {

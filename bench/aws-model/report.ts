@@ -75,12 +75,7 @@ function achieved(model: AwsModelResult, kind: RemoteCallKind, profile: LatencyP
   return min.toFixed(1) === max.toFixed(1) ? `${min.toFixed(1)} ms` : `${min.toFixed(1)}–${max.toFixed(1)} ms`;
 }
 
-export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsModelResult | undefined): string[] {
-  const lines: string[] = ['## 5. AWS model: the consumers on AWS, modelled', ''];
-  if (!model) {
-    lines.push('Not measured in this run: `npm run bench -- --aws-model`.', '');
-    return lines;
-  }
+function introduction(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push(
     "Each consumer's real handler stack (its handler module in a process of its own, its DynamoDB client against",
     'dynalite, its producer against a real broker, its SNS client) on the batches its MSK trigger would deliver for',
@@ -99,6 +94,11 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
     '',
     `Order mix: ${model.orderMix}.`,
     '',
+  );
+}
+
+function capacityTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
+  lines.push(
     '### Capacity: orders per second the consumers sustain',
     '',
     'The slowest subscription bounds the pipeline: its records per second per partition, times the batches in flight',
@@ -111,18 +111,10 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
   );
   const before = (profile: string, latency: string) =>
     baseline?.capacity.find((c) => c.profile === profile && c.latency === latency);
+  const header = ['profile', 'partitions', 'latencies', 'before', 'now', 'slowest subscription now'];
   table(
     lines,
-    [
-      'profile',
-      'partitions',
-      'latencies',
-      'before',
-      'now',
-      'slowest subscription now',
-      'now, CPU share averaged',
-      'now, at 1,769 MB',
-    ],
+    [...header, 'now, CPU share averaged', 'now, at 1,769 MB'],
     model.capacity.map((c) => {
       const b = before(c.profile, c.latency);
       return [
@@ -137,24 +129,28 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       ];
     }),
   );
+}
 
+function perOrderTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push('### Per happy-path order, all consumers', '');
-  const perOrderRow = (label: string, pick: (m: AwsModelResult) => number, digits = 1) => [
+  const row = (label: string, pick: (m: AwsModelResult) => number) => [
     label,
-    baseline ? fixed(pick(baseline), digits) : '–',
-    fixed(pick(model), digits),
+    baseline ? fixed(pick(baseline)) : '–',
+    fixed(pick(model)),
   ];
   table(
     lines,
     ['', 'before', 'now'],
     [
-      perOrderRow('DynamoDB calls', (m) => m.perOrder.dynamodb),
-      perOrderRow('Kafka sends (acknowledged)', (m) => m.perOrder.kafkaSends),
-      perOrderRow('SNS publishes', (m) => m.perOrder.snsPublishes),
-      perOrderRow('consumer CPU, local speed, ms', (m) => m.perOrder.cpuMs),
+      row('DynamoDB calls', (m) => m.perOrder.dynamodb),
+      row('Kafka sends (acknowledged)', (m) => m.perOrder.kafkaSends),
+      row('SNS publishes', (m) => m.perOrder.snsPublishes),
+      row('consumer CPU, local speed, ms', (m) => m.perOrder.cpuMs),
     ],
   );
+}
 
+function ratesTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push('### Records per second per partition, by subscription', '');
   const beforeSub = (name: string) => baseline?.subscriptions.find((s) => s.subscription === name);
   table(
@@ -172,7 +168,9 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       ];
     }),
   );
+}
 
+function costsTable(lines: string[], model: AwsModelResult): void {
   lines.push('### What a record costs now, by subscription', '');
   table(
     lines,
@@ -199,7 +197,9 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       )} per p50 batch`,
     ]),
   );
+}
 
+function latencyTable(lines: string[], model: AwsModelResult): void {
   lines.push('### Latencies injected per remote call', '');
   table(
     lines,
@@ -212,5 +212,19 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
       model.latencies[kind].source,
     ]),
   );
+}
+
+export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsModelResult | undefined): string[] {
+  const lines: string[] = ['## 5. AWS model: the consumers on AWS, modelled', ''];
+  if (!model) {
+    lines.push('Not measured in this run: `npm run bench -- --aws-model`.', '');
+    return lines;
+  }
+  introduction(lines, model, baseline);
+  capacityTable(lines, model, baseline);
+  perOrderTable(lines, model, baseline);
+  ratesTable(lines, model, baseline);
+  costsTable(lines, model);
+  latencyTable(lines, model);
   return lines;
 }

@@ -337,15 +337,18 @@ function gitState(repoRoot: string): { commit: string; uncommittedChanges: boole
   };
 }
 
-export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelResult> {
-  checkStagesCoverTopology();
-  const { log } = options;
-  const started = performance.now();
-  const loadAverageAtStart = loadAverage();
-  const plan = options.quick ? AWS_MODEL_PLANS.quick : AWS_MODEL_PLANS.full;
-  const orders = ordersFor(plan);
-  const dir = join(options.outDir, 'aws-model');
-  mkdirSync(dir, { recursive: true });
+type Stops = (() => Promise<void> | void)[];
+
+interface Servers {
+  readonly bootstrapServers: string;
+  readonly kafka: Kafka;
+  /** The model's own client of dynalite (set-up and checks), not a function's. */
+  readonly client: DynamoDBClient;
+  readonly endpoints: { bootstrapServers: string; dynamodb: string; xrayDaemon: string };
+}
+
+/** The broker, dynalite and a UDP sink for X-Ray, each in a process of its own; topics and tables made. */
+async function startServers(options: AwsModelOptions, stops: Stops): Promise<Servers> {
   // Next to the end-to-end benchmark's broker folder, so both share the downloaded Kafka jars.
   const brokerDir = join(options.outDir, 'local', 'aws-model-kafka');
   execFileSync('rm', ['-rf', join(brokerDir, 'data')]);
@@ -353,89 +356,117 @@ export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelRes
     dir: brokerDir,
     port: options.kafkaPort,
     controllerPort: options.kafkaPort + 1,
-    log,
+    log: options.log,
   });
-  const stops: (() => Promise<void> | void)[] = [];
-  try {
-    await broker.start();
-    stops.push(() => broker.stop());
-    const dynalite = await startDynalite(options.repoRoot);
-    stops.push(() => {
-      dynalite.child.kill();
-    });
-    // Tracing is active as deployed; its UDP segments land here (unsampled invocations send none).
-    const xray = createSocket('udp4');
-    await new Promise<void>((resolve) => xray.bind(0, '127.0.0.1', resolve));
-    stops.push(() => {
-      xray.close();
-    });
-    const endpoints = {
+  await broker.start();
+  stops.push(() => broker.stop());
+  const dynalite = await startDynalite(options.repoRoot);
+  stops.push(() => {
+    dynalite.child.kill();
+  });
+  // Tracing is active as deployed; its UDP segments land here (unsampled invocations send none).
+  const xray = createSocket('udp4');
+  await new Promise<void>((resolve) => xray.bind(0, '127.0.0.1', resolve));
+  stops.push(() => {
+    xray.close();
+  });
+
+  const kafka = new Kafka({ clientId: 'aws-model', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const config = loadConfig('dev');
+  // One partition per topic: the model measures what one partition moves.
+  await ensureTopics(
+    admin,
+    TOPICS.map((topic) => ({
+      name: topic.name,
+      partitions: 1,
+      configs: { ...topicConfigs(topic, config), 'min.insync.replicas': '1' },
+    })),
+  );
+  await admin.disconnect();
+  const client = new DynamoDBClient({
+    endpoint: dynalite.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'model', secretAccessKey: 'model' },
+  });
+  stops.push(() => client.destroy());
+  await ensureTables(client, modelTable);
+  await seedCatalogue(DynamoDBDocumentClient.from(client), modelTable('inventory'));
+  return {
+    bootstrapServers: broker.bootstrapServers,
+    kafka,
+    client,
+    endpoints: {
       bootstrapServers: broker.bootstrapServers,
       dynamodb: dynalite.endpoint,
       xrayDaemon: `127.0.0.1:${xray.address().port}`,
-    };
+    },
+  };
+}
 
-    const kafka = new Kafka({ clientId: 'aws-model', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    const config = loadConfig('dev');
-    // One partition per topic: the model measures what one partition moves.
-    await ensureTopics(
-      admin,
-      TOPICS.map((topic) => ({
-        name: topic.name,
-        partitions: 1,
-        configs: { ...topicConfigs(topic, config), 'min.insync.replicas': '1' },
-      })),
-    );
-    await admin.disconnect();
-    const client = new DynamoDBClient({
-      endpoint: dynalite.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'model', secretAccessKey: 'model' },
-    });
-    stops.push(() => client.destroy());
-    await ensureTables(client, modelTable);
-    await seedCatalogue(DynamoDBDocumentClient.from(client), modelTable('inventory'));
-    log(`aws-model: broker, dynalite and ${TABLES.length} tables ready; starting one process per function...`);
+/** One worker per function, order-api included (it places the orders). */
+async function startWorkers(servers: Servers, options: AwsModelOptions, stops: Stops) {
+  const dir = join(options.outDir, 'aws-model');
+  mkdirSync(dir, { recursive: true });
+  const workers = new Map<ServiceName, FunctionWorker>();
+  stops.push(async () => {
+    await Promise.all([...workers.values()].map((worker) => worker.stop()));
+  });
+  for (const service of ['order-api', ...CONSUMER_SERVICES] as const) {
+    const env = functionEnvironment(service, servers.endpoints);
+    workers.set(service, await FunctionWorker.start(service, env, join(dir, `${service}.log`), options.repoRoot));
+  }
+  return workers;
+}
 
-    const workers = new Map<ServiceName, FunctionWorker>();
-    stops.push(async () => {
-      await Promise.all([...workers.values()].map((worker) => worker.stop()));
-    });
-    for (const service of ['order-api', ...CONSUMER_SERVICES] as const) {
-      const worker = await FunctionWorker.start(
-        service,
-        functionEnvironment(service, endpoints),
-        join(dir, `${service}.log`),
-        options.repoRoot,
-      );
-      workers.set(service, worker);
-    }
+/** Every subscription in the happy path's order, then the checks that the flow did what it should. */
+async function runFlow(
+  servers: Servers,
+  workers: ReadonlyMap<ServiceName, FunctionWorker>,
+  collector: TopicCollector,
+  plan: AwsModelPlan,
+  orders: number,
+  log: (line: string) => void,
+): Promise<StageRuns[]> {
+  await placeOrders(workers.get('order-api') as FunctionWorker, orders, log);
+  await collector.caughtUp();
+  const eventSource = {
+    eventSourceArn: localClusterArn(servers.bootstrapServers),
+    bootstrapServers: servers.bootstrapServers,
+  };
+  const stages: StageRuns[] = [];
+  for (const stage of HAPPY_PATH) {
+    // The reader waits while a function is measured, so it takes no CPU from it.
+    collector.pause();
+    stages.push(await runStage(stage, workers.get(stage.service) as FunctionWorker, collector, plan, eventSource, log));
+    collector.resume();
+    await collector.caughtUp();
+  }
+  const deadLettered = TOPICS.filter((t) => t.deadLetter).reduce((sum, t) => sum + collector.of(t.name).length, 0);
+  if (deadLettered > 0) throw new Error(`${deadLettered} records reached a dead-letter topic: the flow is broken`);
+  await checkEveryOrderShipped(DynamoDBDocumentClient.from(servers.client), orders);
+  return stages;
+}
+
+export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelResult> {
+  checkStagesCoverTopology();
+  const started = performance.now();
+  const loadAverageAtStart = loadAverage();
+  const plan = options.quick ? AWS_MODEL_PLANS.quick : AWS_MODEL_PLANS.full;
+  const orders = ordersFor(plan);
+  const stops: Stops = [];
+  try {
+    const servers = await startServers(options, stops);
+    options.log(`aws-model: broker, dynalite and ${TABLES.length} tables ready; starting one process per function...`);
+    const workers = await startWorkers(servers, options, stops);
     const collector = new TopicCollector(
-      kafka,
+      servers.kafka,
       TOPICS.map((t) => t.name),
     );
     await collector.start();
     stops.push(() => collector.stop());
-
-    await placeOrders(workers.get('order-api') as FunctionWorker, orders, log);
-    await collector.caughtUp();
-    const eventSource = {
-      eventSourceArn: localClusterArn(broker.bootstrapServers),
-      bootstrapServers: broker.bootstrapServers,
-    };
-    const stages: StageRuns[] = [];
-    for (const stage of HAPPY_PATH) {
-      stages.push(
-        await runStage(stage, workers.get(stage.service) as FunctionWorker, collector, plan, eventSource, log),
-      );
-      await collector.caughtUp();
-    }
-    const deadLettered = TOPICS.filter((t) => t.deadLetter).reduce((sum, t) => sum + collector.of(t.name).length, 0);
-    if (deadLettered > 0) throw new Error(`${deadLettered} records reached a dead-letter topic: the flow is broken`);
-    await checkEveryOrderShipped(DynamoDBDocumentClient.from(client), orders);
-
+    const stages = await runFlow(servers, workers, collector, plan, orders, options.log);
     return {
       measuredAt: new Date().toISOString(),
       command: options.command,

@@ -1,5 +1,7 @@
 /** The shape of bench/results.json, the goals, and BENCHMARKS.md rendered from the results alone. */
 
+import { awsModelGoalChecks, renderAwsModel } from './aws-model/report';
+import type { AwsModelResult } from './aws-model/run-model';
 import type { PipelineResult } from './e2e-pipeline';
 import type { RawResult } from './e2e-raw';
 import type { PerRecordResult } from './per-record';
@@ -77,6 +79,10 @@ export interface Results {
       readonly passed?: boolean;
     };
   };
+  /** The AWS model (bench/aws-model), absent from results written before it existed. */
+  readonly awsModel?: AwsModelResult;
+  /** The committed "before" run of the AWS model (bench/aws-model-baseline.json), shown beside it. */
+  readonly awsModelBaseline?: AwsModelResult;
 }
 
 export const GOALS = {
@@ -134,6 +140,7 @@ export function goalChecks(r: Results): GoalCheck[] {
       goal: `< ${GOALS.perRecordVsParse}×`,
       pass: r.perRecord.ratio.median < GOALS.perRecordVsParse,
     },
+    ...(r.awsModel ? awsModelGoalChecks(r.awsModel) : []),
   ];
 }
 
@@ -290,5 +297,6 @@ export function renderMarkdown(r: Results): string {
     ]);
   if (!r.tests.full) rows.push(['full test suite', 'not measured yet: run `npm run bench` without --quick']);
   table(['what', 'wall time'], rows);
+  lines.push(...renderAwsModel(r.awsModel, r.awsModelBaseline));
   return `${lines.join('\n')}`;
 }

@@ -1,0 +1,104 @@
+/**
+ * The AWS model's arithmetic, pure so it is unit-tested with fixed inputs (docs/TUNING.md, "The AWS
+ * model", states it in words):
+ *
+ * - CPU share: Lambda "allocates CPU power in proportion to the amount of memory configured. ... At
+ *   1,769 MB, a function has the equivalent of one vCPU" (docs.aws.amazon.com/lambda/latest/dg/
+ *   configuration-memory.html). A Node.js handler runs on one thread, so above 1,769 MB it gets no
+ *   faster: CPU time stretches by max(1, 1769 / memoryMb). One core of the bench machine counts as one
+ *   vCPU (AWS publishes no comparison).
+ * - Batch time: the wall time of the batch with every remote call padded to its modelled latency,
+ *   minus the time its thread sat runnable while other processes of the machine had the CPU, with
+ *   its CPU time stretched. How Lambda enforces the CPU share over time AWS does not say, so two
+ *   bounds: stretched CPU on top of every wait (the model's figure: exact if the share is enforced
+ *   over spans shorter than a CPU burst, and an upper bound otherwise), and the larger of the two
+ *   (if the share is averaged over spans long enough that waits never hold CPU back).
+ * - Rate: one batch in flight per partition (how Lambda keeps per-partition order), so a partition
+ *   moves records-per-batch / batch time.
+ * - Concurrency of a subscription: its partitions, capped by what its pollers run: each provisioned
+ *   poller takes "up to 5 concurrent invocations" (perf-anchors.md §1, kafka-scaling-modes).
+ * - Capacity: a subscription handles rate x concurrency / (its records per order) orders per second;
+ *   the pipeline, its slowest subscription.
+ */
+
+/** Memory at which Lambda gives one vCPU. */
+export const ONE_VCPU_MB = 1_769;
+/** Concurrent invocations one provisioned event poller runs (perf-anchors.md §1). */
+export const INVOCATIONS_PER_POLLER = 5;
+
+export function cpuStretch(memoryMb: number): number {
+  if (!(memoryMb > 0)) throw new RangeError(`memoryMb must be positive, got ${memoryMb}`);
+  return Math.max(1, ONE_VCPU_MB / memoryMb);
+}
+
+export interface BatchMeasurement {
+  /** Wall time of the invocation, remote calls padded to the model's latencies. */
+  readonly wallMs: number;
+  /** CPU time (user + system) of the function's process during the invocation, at local speed. */
+  readonly cpuMs: number;
+  /**
+   * Time the function's main thread was ready to run, outside any remote call, but waited for a core
+   * the machine gave to something else (Linux schedstat); 0 where it cannot be read. A busy
+   * machine's, not AWS's. (Inside a call the wait is covered by the call's modelled latency.)
+   */
+  readonly runQueueMs?: number;
+}
+
+/** The batch's wall time on an otherwise idle machine, at local CPU speed. */
+function localBatchMs(batch: BatchMeasurement): number {
+  return Math.max(batch.cpuMs, batch.wallMs - (batch.runQueueMs ?? 0));
+}
+
+/** The model's batch time: stretched CPU on top of every wait (the upper bound). */
+export function modelledBatchMs(batch: BatchMeasurement, memoryMb: number): number {
+  // CPU beyond the wall time means other threads (GC, libuv) ran alongside: none of it waited.
+  const waiting = localBatchMs(batch) - batch.cpuMs;
+  return waiting + batch.cpuMs * cpuStretch(memoryMb);
+}
+
+/** The lower bound: the CPU share averaged over the batch, so only CPU beyond the waits costs time. */
+export function averagedCpuBatchMs(batch: BatchMeasurement, memoryMb: number): number {
+  return Math.max(localBatchMs(batch), batch.cpuMs * cpuStretch(memoryMb));
+}
+
+export function recordsPerSecondPerPartition(records: number, batchMs: number): number {
+  if (!(batchMs > 0)) throw new RangeError(`batch time must be positive, got ${batchMs}`);
+  return (records * 1000) / batchMs;
+}
+
+/** Batches of one subscription in flight at once: one per partition, at most 5 per poller. */
+export function concurrentBatches(partitions: number, maxPollers: number): number {
+  return Math.min(partitions, maxPollers * INVOCATIONS_PER_POLLER);
+}
+
+export interface SubscriptionRate {
+  readonly subscription: string;
+  readonly recordsPerSecondPerPartition: number;
+  /** Records this subscription receives per order of the mix (after its filter). */
+  readonly recordsPerOrder: number;
+  /** Its batches in flight at once under the profile (concurrentBatches). */
+  readonly concurrency: number;
+}
+
+export interface Capacity {
+  readonly ordersPerSecond: number;
+  /** The subscription that bounds it. */
+  readonly slowest: string;
+  readonly bySubscription: readonly { readonly subscription: string; readonly ordersPerSecond: number }[];
+}
+
+/** Subscriptions that receive nothing per order (e.g. new users) do not bound the order rate. */
+export function pipelineCapacity(rates: readonly SubscriptionRate[]): Capacity {
+  const bySubscription = rates
+    .filter((r) => r.recordsPerOrder > 0)
+    .map((r) => ({
+      subscription: r.subscription,
+      ordersPerSecond: (r.recordsPerSecondPerPartition * r.concurrency) / r.recordsPerOrder,
+    }));
+  const slowest = bySubscription.reduce<(typeof bySubscription)[number] | undefined>(
+    (min, s) => (min === undefined || s.ordersPerSecond < min.ordersPerSecond ? s : min),
+    undefined,
+  );
+  if (!slowest) throw new Error('no subscription receives records of an order: nothing bounds the order rate');
+  return { ordersPerSecond: slowest.ordersPerSecond, slowest: slowest.subscription, bySubscription };
+}

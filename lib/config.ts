@@ -102,6 +102,12 @@ export interface PipelineConfig {
   readonly pollerOverrides?: Partial<Record<ConsumerServiceName, { readonly min: number; readonly max: number }>>;
   readonly api: { readonly throttleRatePerSecond: number; readonly throttleBurst: number };
   readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /**
+   * X-Ray tracing: Lambda's active tracing and Powertools Tracer in every function, and tracing on
+   * the API stage. Off, the functions run with POWERTOOLS_TRACE_ENABLED=false, so the tracer and the
+   * X-Ray SDK are never loaded (their hooks cost CPU on every record: docs/TUNING.md, "Tracing").
+   */
+  readonly tracing: boolean;
   /** Keep data stores and keys on stack deletion (prod) or destroy them (dev). */
   readonly retainData: boolean;
   /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
@@ -136,6 +142,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
+    tracing: true,
     retainData: false,
     seedCatalogue: true,
     alarms: {
@@ -168,6 +175,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     pollers: { min: 2, max: 12 },
     api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
     logRetentionDays: 90,
+    tracing: true,
     retainData: true,
     seedCatalogue: false,
     alarms: {
@@ -192,6 +200,7 @@ export const PROFILES: Record<string, PipelineConfig> = {
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
+    tracing: true,
     retainData: false,
     seedCatalogue: true,
     alarms: {

@@ -7,12 +7,19 @@
  *   configuration-memory.html). A Node.js handler runs on one thread, so above 1,769 MB it gets no
  *   faster: CPU time stretches by max(1, 1769 / memoryMb). One core of the bench machine counts as one
  *   vCPU (AWS publishes no comparison).
- * - Batch time: the wall time of the batch with every remote call padded to its modelled latency,
- *   minus the time its thread sat runnable while other processes of the machine had the CPU, with
- *   its CPU time stretched. How Lambda enforces the CPU share over time AWS does not say, so two
- *   bounds: stretched CPU on top of every wait (the model's figure: exact if the share is enforced
- *   over spans shorter than a CPU burst, and an upper bound otherwise), and the larger of the two
- *   (if the share is averaged over spans long enough that waits never hold CPU back).
+ * - Batch time, from two measurements of the invocation: its CPU time (all the process's threads)
+ *   and the time its event loop waited on a remote call still inside its modelled round trip (the
+ *   wait ledger, wait-ledger.ts: waits that only a slow local server caused are not in it, and waits
+ *   of concurrent records that overlap count once, as the loop waited once). Not the wall time: on a
+ *   shared machine it holds other processes' turns on the cores, and with records running
+ *   concurrently a batch is no longer the sum of its records' times.
+ *   How Lambda enforces the CPU share over time AWS does not say, so two figures:
+ *   - the model's: stretched CPU on top of the whole wait (wait + CPU x stretch). Exact for records
+ *     run one after another if the share is enforced over spans shorter than a burst of CPU; with
+ *     records running concurrently the stretched CPU of one record partly fills another's wait, so
+ *     it errs on the slow side.
+ *   - the lower bound: the CPU share averaged over the batch, so CPU only costs what exceeds the
+ *     waits: max(wait + CPU, CPU x stretch).
  * - Rate: one batch in flight per partition (how Lambda keeps per-partition order), so a partition
  *   moves records-per-batch / batch time.
  * - Concurrency of a subscription: its partitions, capped by what its pollers run: each provisioned
@@ -32,33 +39,23 @@ export function cpuStretch(memoryMb: number): number {
 }
 
 export interface BatchMeasurement {
-  /** Wall time of the invocation, remote calls padded to the model's latencies. */
-  readonly wallMs: number;
-  /** CPU time (user + system) of the function's process during the invocation, at local speed. */
+  /** CPU time (user + system, every thread) of the function's process during the invocation, at local speed. */
   readonly cpuMs: number;
   /**
-   * Time the function's main thread was ready to run, outside any remote call, but waited for a core
-   * the machine gave to something else (Linux schedstat); 0 where it cannot be read. A busy
-   * machine's, not AWS's. (Inside a call the wait is covered by the call's modelled latency.)
+   * Time the function's event loop sat idle waiting on a remote call inside its modelled round trip
+   * (or on nothing remote), overlapping waits counted once: the wait ledger's modelled plus no-call time.
    */
-  readonly runQueueMs?: number;
+  readonly waitMs: number;
 }
 
-/** The batch's wall time on an otherwise idle machine, at local CPU speed. */
-function localBatchMs(batch: BatchMeasurement): number {
-  return Math.max(batch.cpuMs, batch.wallMs - (batch.runQueueMs ?? 0));
-}
-
-/** The model's batch time: stretched CPU on top of every wait (the upper bound). */
+/** The model's batch time: stretched CPU on top of every wait. */
 export function modelledBatchMs(batch: BatchMeasurement, memoryMb: number): number {
-  // CPU beyond the wall time means other threads (GC, libuv) ran alongside: none of it waited.
-  const waiting = localBatchMs(batch) - batch.cpuMs;
-  return waiting + batch.cpuMs * cpuStretch(memoryMb);
+  return batch.waitMs + batch.cpuMs * cpuStretch(memoryMb);
 }
 
 /** The lower bound: the CPU share averaged over the batch, so only CPU beyond the waits costs time. */
 export function averagedCpuBatchMs(batch: BatchMeasurement, memoryMb: number): number {
-  return Math.max(localBatchMs(batch), batch.cpuMs * cpuStretch(memoryMb));
+  return Math.max(batch.waitMs + batch.cpuMs, batch.cpuMs * cpuStretch(memoryMb));
 }
 
 export function recordsPerSecondPerPartition(records: number, batchMs: number): number {

@@ -1,6 +1,7 @@
 /** Messages between the AWS model (run-model.ts) and a function's worker process (worker.ts). */
 import type { LatencyProfile } from './latency';
 import type { CallCounts, PaddingStats } from './remote-calls';
+import type { WaitTotals } from './wait-ledger';
 
 export interface InvokeRequest {
   readonly id: number;
@@ -16,8 +17,10 @@ export type InvokeReply =
       readonly ok: true;
       readonly wallMs: number;
       readonly cpuMs: number;
-      /** Time the main thread waited for a core outside remote calls (0 where Linux schedstat is not readable). */
-      readonly runQueueMs: number;
+      /** The CPU probe's time right before the invocation (cpu-probe.ts), ms. */
+      readonly probeCpuMs: number;
+      /** The event loop's idle time over the invocation, split by the wait ledger. */
+      readonly waits: WaitTotals;
       readonly response: string;
       readonly counts: CallCounts;
       readonly padding: PaddingStats;
@@ -29,8 +32,6 @@ export type WorkerMessage =
       readonly kind: 'ready';
       readonly timerLatenessMs: number;
       readonly tracingEnabled: boolean;
-      /** Whether the worker can tell how long it waited for a core (Linux schedstat). */
-      readonly coreWaitKnown: boolean;
     }
   | InvokeReply;
 

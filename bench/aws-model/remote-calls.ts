@@ -1,9 +1,11 @@
 /**
  * The AWS model's remote calls, inside a function's process: every DynamoDB request (a middleware on
  * the function's own client, so Powertools idempotency's calls count too), every Kafka send (the
- * producer's SendInterceptor) and every SNS Publish (a middleware on the function's SNS client) is
- * counted and takes at least its modelled round trip. A call that is slower locally keeps its local
- * time and is counted as an overrun, so a busy machine shows in the results instead of hiding.
+ * producer's SendInterceptor, after coalescing: one per send that reaches the broker, however many
+ * records share it) and every SNS Publish (a middleware on the function's SNS client) is counted and
+ * takes at least its modelled round trip. A call that is slower locally is counted as an overrun,
+ * and the time the function then waited on it alone is taken out by the wait ledger
+ * (wait-ledger.ts), so a busy machine's slow servers show in the results without counting as AWS's.
  *
  * SNS has no local stand-in: its middleware sits where the HTTP request would leave (after
  * serialization and signing) and answers with the Publish response SNS documents, so the client's
@@ -17,6 +19,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { KafkaProducer } from '../../lambdas/shared/kafka/publisher';
 import type { LatencyProfile, RemoteCallKind } from './latency';
+import { type LoopReading, WaitLedger, type WaitTotals } from './wait-ledger';
 
 export interface CallCounts {
   dynamodb: number;
@@ -40,8 +43,6 @@ export interface PaddingStats {
   /** Achieved round trip, summed per kind: compare with calls x the modelled latency. */
   achievedMs: Record<RemoteCallKind, number>;
   callsByKind: Record<RemoteCallKind, number>;
-  /** Time the main thread waited for a core while calls were under way (overlapping calls count it twice). */
-  coreWaitInCallsMs: number;
 }
 
 function emptyCounts(): CallCounts {
@@ -57,7 +58,7 @@ function emptyCounts(): CallCounts {
 
 function emptyPadding(): PaddingStats {
   const zero = () => ({ dynamodb: 0, kafkaSend: 0, snsPublish: 0 });
-  return { calls: 0, overruns: 0, overrunMs: 0, achievedMs: zero(), callsByKind: zero(), coreWaitInCallsMs: 0 };
+  return { calls: 0, overruns: 0, overrunMs: 0, achievedMs: zero(), callsByKind: zero() };
 }
 
 /** The SNS Publish response, as in the Publish API reference's example. */
@@ -71,20 +72,28 @@ function snsPublishResponse(): string {
 
 const MIDDLEWARE_NAME = 'awsModelRoundTrip';
 
+/** The event loop's clock: now, and its idle time so far. */
+function loopReading(): LoopReading {
+  return { now: performance.now(), idle: performance.eventLoopUtilization().idle };
+}
+
 export class RemoteCallModel {
   private latency: LatencyProfile | undefined;
   private counts = emptyCounts();
   private padding = emptyPadding();
+  private ledger: WaitLedger;
+
+  /** @param clock the event loop's readings (a test may give its own). */
+  constructor(private readonly clock: () => LoopReading = loopReading) {
+    this.ledger = new WaitLedger(clock);
+  }
+
   /**
-   * How late a timer fires on this process's event loop, measured at start: subtracted from each
-   * wait, so a 5 ms round trip takes about 5 ms rather than 5 plus the timer's lateness.
+   * How late a 5 ms timer fires on this process's event loop (median of 40): reported with the
+   * results. It is not subtracted from the waits: a wait that ends late ends past its call's window,
+   * and the ledger drops that part.
    */
-  private timerLatenessMs = 0;
-
-  /** @param coreWaitMs the main thread's time waiting for a core so far (core-wait.ts). */
-  constructor(private readonly coreWaitMs: () => number = () => 0) {}
-
-  async calibrate(): Promise<number> {
+  async timerLateness(): Promise<number> {
     const lateness: number[] = [];
     for (let i = 0; i < 40; i++) {
       const started = performance.now();
@@ -92,8 +101,7 @@ export class RemoteCallModel {
       lateness.push(performance.now() - started - 5);
     }
     lateness.sort((a, b) => a - b);
-    this.timerLatenessMs = Math.max(0, lateness[Math.floor(lateness.length / 2)] ?? 0);
-    return this.timerLatenessMs;
+    return Math.max(0, lateness[Math.floor(lateness.length / 2)] ?? 0);
   }
 
   /** The latencies of the next invocations; undefined runs calls at local speed (still counted). */
@@ -101,35 +109,36 @@ export class RemoteCallModel {
     this.latency = latency;
   }
 
-  /** What was counted since the last take, and a fresh start. */
-  take(): { counts: CallCounts; padding: PaddingStats } {
-    const taken = { counts: this.counts, padding: this.padding };
+  /** What was counted since the last take (the idle time split by the ledger), and a fresh start. */
+  take(): { counts: CallCounts; padding: PaddingStats; waits: WaitTotals } {
+    const taken = { counts: this.counts, padding: this.padding, waits: this.ledger.totals() };
     this.counts = emptyCounts();
     this.padding = emptyPadding();
+    this.ledger = new WaitLedger(this.clock);
     return taken;
   }
 
   async roundTrip<T>(kind: RemoteCallKind, call: () => Promise<T>): Promise<T> {
     const target = this.latency?.[kind];
+    const ledger = this.ledger;
+    const token = target === undefined ? undefined : ledger.callStarted(target);
     const started = performance.now();
-    const waitedBefore = this.coreWaitMs();
     try {
       return await call();
     } finally {
       const local = performance.now() - started;
-      if (target !== undefined) {
+      if (target !== undefined && token !== undefined) {
         this.padding.calls++;
         if (local > target) {
           this.padding.overruns++;
           this.padding.overrunMs += local - target;
         } else {
-          const wait = target - local - this.timerLatenessMs;
-          if (wait > 0) await sleep(wait);
+          await sleep(target - local);
         }
         this.padding.callsByKind[kind]++;
         this.padding.achievedMs[kind] += performance.now() - started;
+        ledger.callEnded(token);
       }
-      this.padding.coreWaitInCallsMs += this.coreWaitMs() - waitedBefore;
     }
   }
 
@@ -164,9 +173,9 @@ export class RemoteCallModel {
   }
 
   instrumentKafka(producer: KafkaProducer, isDeadLetterTopic: (topic: string) => boolean): void {
-    producer.interceptSends(async (send, topicMessages) => {
+    producer.interceptSends(async (send, batch) => {
       this.counts.kafkaSends++;
-      for (const { topic, messages } of topicMessages) {
+      for (const { topic, messages } of batch) {
         this.counts.kafkaMessages += messages.length;
         if (isDeadLetterTopic(topic)) this.counts.deadLetterMessages += messages.length;
       }

@@ -1,7 +1,7 @@
 /** The AWS model's section of BENCHMARKS.md and its goals, the committed baseline beside the current run. */
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import type { AwsModelResult } from './run-model';
-import type { SubscriptionResult } from './summary';
+import type { PerOrder, SubscriptionResult } from './summary';
 
 /** Issue 12's goals for the model: capacity at p50 latencies, DynamoDB calls per happy-path order. */
 export const AWS_MODEL_GOALS = {
@@ -75,6 +75,17 @@ function achieved(model: AwsModelResult, kind: RemoteCallKind, profile: LatencyP
   return min.toFixed(1) === max.toFixed(1) ? `${min.toFixed(1)} ms` : `${min.toFixed(1)}–${max.toFixed(1)} ms`;
 }
 
+/** The medians of the CPU probe's slowdown over the run's subscriptions, lowest to highest. */
+function slowdownRange(model: AwsModelResult): string {
+  const medians = [...model.subscriptions, ...(model.untraced?.subscriptions ?? [])]
+    .flatMap((s) => LATENCY_PROFILES.map((p) => s.profiles[p].cpuSlowdown?.median))
+    .filter((v): v is number => v !== undefined);
+  if (medians.length === 0) return 'an unknown number of';
+  const low = Math.min(...medians);
+  const high = Math.max(...medians);
+  return low.toFixed(2) === high.toFixed(2) ? low.toFixed(2) : `${low.toFixed(2)} to ${high.toFixed(2)}`;
+}
+
 function introduction(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push(
     "Each consumer's real handler stack (its handler module in a process of its own, its DynamoDB client against",
@@ -84,9 +95,22 @@ function introduction(lines: string[], model: AwsModelResult, baseline: AwsModel
     '',
     `Now: ${describeRun(model)}.`,
     '',
-    `Tracing active as deployed (Powertools Tracer with X-Ray in its Lambda mode, invocations unsampled) in: ${
-      model.tracingEnabled.length > 0 ? model.tracingEnabled.join(', ') : 'none'
-    }.${model.coreWaitKnown ? '' : ' The wait for a local core could not be read on this machine (no Linux schedstat): it is in the figures.'}`,
+    model.untraced
+      ? 'Tracing: every consumer ran twice, taking turns batch by batch: with tracing on (Powertools Tracer with ' +
+          `X-Ray in its Lambda mode, invocations unsampled; on in: ${model.tracingEnabled.join(', ') || 'none'}) and off ` +
+          "(POWERTOOLS_TRACE_ENABLED=false, as a profile without tracing deploys it). Each profile's capacity uses its own " +
+          'setting (`tracing` in lib/config.ts); "other tracing" is the same profile with the other one.'
+      : `Tracing active as deployed (Powertools Tracer with X-Ray in its Lambda mode, invocations unsampled) in: ${
+          model.tracingEnabled.length > 0 ? model.tracingEnabled.join(', ') : 'none'
+        }.`,
+    '',
+    `CPU times are scaled back to this machine at rest: a probe right before each batch (bench/aws-model/cpu-probe.ts) ran ${slowdownRange(
+      model,
+    )} times slower than at rest in this run.${
+      baseline
+        ? ' The "before" run had no probe: its CPU times are as measured, on a machine about as busy (see its load average), so they likely overstate its CPU somewhat.'
+        : ''
+    }`,
     '',
     baseline
       ? `Before: ${describeRun(baseline)}; bench/aws-model-baseline.json.`
@@ -111,21 +135,26 @@ function capacityTable(lines: string[], model: AwsModelResult, baseline: AwsMode
   );
   const before = (profile: string, latency: string) =>
     baseline?.capacity.find((c) => c.profile === profile && c.latency === latency);
-  const header = ['profile', 'partitions', 'latencies', 'before', 'now', 'slowest subscription now'];
+  const header = ['profile', 'partitions', 'tracing', 'latencies', 'before', 'now', 'slowest subscription now'];
+  const onOff = (tracing: boolean | undefined) => (tracing === undefined ? 'on' : tracing ? 'on' : 'off');
   table(
     lines,
-    [...header, 'now, CPU share averaged', 'now, at 1,769 MB'],
+    [...header, 'now, CPU share averaged', 'now, at 1,769 MB', 'now, other tracing'],
     model.capacity.map((c) => {
       const b = before(c.profile, c.latency);
       return [
         c.profile,
-        String(c.partitions),
+        b && b.partitions !== c.partitions ? `${c.partitions} (before ${b.partitions})` : String(c.partitions),
+        onOff(c.tracing),
         c.latency,
         b ? round(b.ordersPerSecond) : '–',
         `**${round(c.ordersPerSecond)}**`,
         c.slowest,
-        c.averagedCpu ? `${round(c.averagedCpu.ordersPerSecond)} (${c.averagedCpu.slowest})` : '–',
-        c.atOneVcpu ? `${round(c.atOneVcpu.ordersPerSecond)} (${c.atOneVcpu.slowest})` : '–',
+        `${round(c.averagedCpu.ordersPerSecond)} (${c.averagedCpu.slowest})`,
+        `${round(c.atOneVcpu.ordersPerSecond)} (${c.atOneVcpu.slowest})`,
+        c.otherTracing
+          ? `${round(c.otherTracing.ordersPerSecond)} (tracing ${onOff(!c.tracing)}; ${c.otherTracing.slowest})`
+          : '–',
       ];
     }),
   );
@@ -133,19 +162,21 @@ function capacityTable(lines: string[], model: AwsModelResult, baseline: AwsMode
 
 function perOrderTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push('### Per happy-path order, all consumers', '');
-  const row = (label: string, pick: (m: AwsModelResult) => number) => [
+  const untraced = model.untraced?.perOrder;
+  const row = (label: string, pick: (p: PerOrder) => number) => [
     label,
-    baseline ? fixed(pick(baseline)) : '–',
-    fixed(pick(model)),
+    baseline ? fixed(pick(baseline.perOrder)) : '–',
+    fixed(pick(model.perOrder)),
+    untraced ? fixed(pick(untraced)) : '–',
   ];
   table(
     lines,
-    ['', 'before', 'now'],
+    ['', 'before (tracing on)', 'now, tracing on', 'now, tracing off'],
     [
-      row('DynamoDB calls', (m) => m.perOrder.dynamodb),
-      row('Kafka sends (acknowledged)', (m) => m.perOrder.kafkaSends),
-      row('SNS publishes', (m) => m.perOrder.snsPublishes),
-      row('consumer CPU, local speed, ms', (m) => m.perOrder.cpuMs),
+      row('DynamoDB calls', (p) => p.dynamodb),
+      row('Kafka sends (acknowledged)', (p) => p.kafkaSends),
+      row('SNS publishes', (p) => p.snsPublishes),
+      row('consumer CPU, this machine at rest, ms', (p) => p.cpuMs),
     ],
   );
 }
@@ -153,17 +184,24 @@ function perOrderTable(lines: string[], model: AwsModelResult, baseline: AwsMode
 function ratesTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push('### Records per second per partition, by subscription', '');
   const beforeSub = (name: string) => baseline?.subscriptions.find((s) => s.subscription === name);
+  const untracedSub = (name: string) => model.untraced?.subscriptions.find((s) => s.subscription === name);
   table(
     lines,
-    ['subscription', 'records per order', ...LATENCY_PROFILES.flatMap((p) => [`${p} before`, `${p} now`])],
+    [
+      'subscription',
+      'records per order',
+      ...LATENCY_PROFILES.flatMap((p) => [`${p} before`, `${p} now, tracing on`, `${p} now, tracing off`]),
+    ],
     model.subscriptions.map((s) => {
       const b = beforeSub(s.subscription);
+      const off = untracedSub(s.subscription);
       return [
         s.subscription,
         fixed(s.recordsPerOrder),
         ...LATENCY_PROFILES.flatMap((p) => [
           b ? round(b.profiles[p].recordsPerSecondPerPartition) : '–',
           `**${round(s.profiles[p].recordsPerSecondPerPartition)}**`,
+          off ? `**${round(off.profiles[p].recordsPerSecondPerPartition)}**` : '–',
         ]),
       ];
     }),
@@ -180,22 +218,25 @@ function costsTable(lines: string[], model: AwsModelResult): void {
       'DynamoDB calls / record',
       'Kafka sends / record',
       'SNS / record',
-      'CPU / record, local',
-      ...LATENCY_PROFILES.map((p) => `modelled batch, ${p}`),
-      'local calls slower than the model; wait for a local core (taken out)',
+      'CPU / record at rest, tracing on / off',
+      ...LATENCY_PROFILES.map((p) => `modelled batch, ${p}, tracing on`),
+      'local calls slower than the model; idle on them alone (taken out), per p50 batch',
     ],
-    model.subscriptions.map((s) => [
-      s.subscription,
-      `${s.batchSize}, ${s.memoryMb} MB (×${fixed(s.cpuStretch, 2)})`,
-      byOperation(s),
-      fixed(s.perRecord.kafkaSends, 2),
-      fixed(s.perRecord.snsPublishes, 2),
-      ms(s.perRecord.cpuMs),
-      ...LATENCY_PROFILES.map((p) => `${ms(s.profiles[p].modelledBatchMs.median)} (n=${s.profiles[p].batches})`),
-      `${LATENCY_PROFILES.map((p) => `${p} ${(s.profiles[p].overrunShare * 100).toFixed(0)} %`).join(', ')}; ${ms(
-        s.profiles.p50.runQueueMs.median,
-      )} per p50 batch`,
-    ]),
+    model.subscriptions.map((s) => {
+      const off = model.untraced?.subscriptions.find((u) => u.subscription === s.subscription);
+      return [
+        s.subscription,
+        `${s.batchSize}, ${s.memoryMb} MB (×${fixed(s.cpuStretch, 2)})`,
+        byOperation(s),
+        fixed(s.perRecord.kafkaSends, 2),
+        fixed(s.perRecord.snsPublishes, 2),
+        `${ms(s.perRecord.cpuMs)} / ${off ? ms(off.perRecord.cpuMs) : '–'}`,
+        ...LATENCY_PROFILES.map((p) => `${ms(s.profiles[p].modelledBatchMs.median)} (n=${s.profiles[p].batches})`),
+        `${LATENCY_PROFILES.map((p) => `${p} ${(s.profiles[p].overrunShare * 100).toFixed(0)} %`).join(', ')}; ${ms(
+          s.profiles.p50.lateWaitMs.median,
+        )}`,
+      ];
+    }),
   );
 }
 

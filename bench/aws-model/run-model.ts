@@ -27,7 +27,15 @@ import { ensureTopics } from '../../lambdas/topic-admin/topics';
 import { loadConfig } from '../../lib/config';
 import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../../lib/runtime-contract';
 import { topicConfigs } from '../../lib/topic-settings';
-import { CONSUMER_SERVICES, SERVICE_SPECS, type ServiceName, TABLES, type TableName, TOPICS } from '../../lib/topology';
+import {
+  CONSUMER_SERVICES,
+  SERVICE_SPECS,
+  type ServiceName,
+  TABLES,
+  type TableName,
+  TOPICS,
+  tablesOf,
+} from '../../lib/topology';
 import { buildProxyEvent } from '../../local/api-gateway-event';
 import { type LocalPrincipal, localPrincipalOf } from '../../local/api-gateway-identity';
 import { localClusterArn, mskEvent } from '../../local/esm/msk-event-builder';
@@ -46,7 +54,7 @@ import {
   userRequest,
 } from './flow';
 import { type LatencyProfileName, latencyProfile, REMOTE_CALL_LATENCY } from './latency';
-import { AWS_MODEL_PLANS, type AwsModelPlan, ordersFor, profileOfBatch } from './plan';
+import { AWS_MODEL_PLANS, type AwsModelPlan, ordersFor, planOfBatch, TRACING_SETTINGS } from './plan';
 import { type InvokeReply, type InvokeRequest, WORKER_SERVICE_ENV, type WorkerMessage } from './protocol';
 import { type BatchRun, type ModelSummary, type StageRuns, summarise } from './summary';
 
@@ -70,10 +78,8 @@ export interface AwsModelResult extends ModelSummary {
   readonly latencies: typeof REMOTE_CALL_LATENCY;
   /** Timer lateness each worker measured and subtracts from its waits, ms. */
   readonly timerLatenessMs: Readonly<Record<string, number>>;
-  /** Functions whose Powertools Tracer ran in its Lambda mode (X-Ray active, as deployed). */
+  /** Functions whose Powertools Tracer ran in its Lambda mode (X-Ray active), in their traced run. */
   readonly tracingEnabled: readonly string[];
-  /** Whether every function could tell its wait for a core of this machine (Linux), taken out of the model. */
-  readonly coreWaitKnown: boolean;
 }
 
 export interface AwsModelOptions {
@@ -95,6 +101,7 @@ const NOTIFICATION_TOPIC_ARN = 'arn:aws:sns:eu-west-1:000000000000:model-notific
 function functionEnvironment(
   service: ServiceName,
   endpoints: { bootstrapServers: string; dynamodb: string; xrayDaemon: string },
+  traced: boolean,
 ): NodeJS.ProcessEnv {
   const spec = SERVICE_SPECS[service];
   return {
@@ -102,7 +109,7 @@ function functionEnvironment(
     HOME: process.env.HOME,
     [WORKER_SERVICE_ENV]: service,
     // What Lambda sets: X-Ray and Powertools run in their Lambda mode (tracing active, as deployed).
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
     LAMBDA_TASK_ROOT: '/var/task',
     AWS_LAMBDA_FUNCTION_NAME: `model-${service}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
@@ -118,11 +125,13 @@ function functionEnvironment(
     [ENV.powertoolsServiceName]: service,
     [ENV.powertoolsMetricsNamespace]: METRICS.namespace,
     [ENV.powertoolsLogLevel]: LOG_LEVEL,
+    // A profile without tracing sets this (lib/constructs/service-function.ts), so Tracer never loads.
+    ...(traced ? {} : { [ENV.powertoolsTraceEnabled]: 'false' }),
     [ENV.kafkaBootstrapServers]: endpoints.bootstrapServers,
     // IAM auth needs MSK; the local broker is plaintext (the TLS and signing CPU are not modelled).
     [ENV.kafkaAuth]: 'plaintext',
     ...Object.fromEntries(
-      Object.keys(spec.tables).map((table) => [tableEnvVar(table as TableName), modelTable(table as TableName)]),
+      Object.keys(tablesOf(service)).map((table) => [tableEnvVar(table as TableName), modelTable(table as TableName)]),
     ),
     ...(spec.notifies ? { [ENV.notificationTopicArn]: NOTIFICATION_TOPIC_ARN } : {}),
     // Local only: where the DynamoDB API is.
@@ -136,7 +145,6 @@ class FunctionWorker {
   private nextId = 0;
   timerLatenessMs = 0;
   tracingEnabled = false;
-  coreWaitKnown = false;
 
   private constructor(
     readonly service: ServiceName,
@@ -178,7 +186,6 @@ class FunctionWorker {
     });
     worker.timerLatenessMs = ready.timerLatenessMs;
     worker.tracingEnabled = ready.tracingEnabled;
-    worker.coreWaitKnown = ready.coreWaitKnown;
     return worker;
   }
 
@@ -271,9 +278,12 @@ function orderIdOf(value: string | null | undefined): string | undefined {
   return typeof event.data?.orderId === 'string' ? event.data.orderId : undefined;
 }
 
+/** A consumer's two execution environments: its function with tracing on, and with tracing off. */
+type WorkerPair = Readonly<Record<'traced' | 'untraced', FunctionWorker>>;
+
 async function runStage(
   stage: Stage,
-  worker: FunctionWorker,
+  worker: WorkerPair,
   collector: TopicCollector,
   plan: AwsModelPlan,
   eventSource: { eventSourceArn: string; bootstrapServers: string },
@@ -284,9 +294,12 @@ async function runStage(
   if (records.length === 0) throw new Error(`${stageName(stage)} has no records to handle: an earlier stage failed`);
   const batches: BatchRun[] = [];
   for (const [index, batch] of batchesOf(records, subscription.batchSize).entries()) {
-    const { profile, warmup } = profileOfBatch(index, plan);
+    const { traced, profile, warmup } = planOfBatch(index, plan);
     // Warm-up batches only warm the process: at local speed, nothing of them is kept.
-    const reply = await worker.invoke(mskEvent(eventSource, batch), warmup ? null : profile);
+    const reply = await worker[traced ? 'traced' : 'untraced'].invoke(
+      mskEvent(eventSource, batch),
+      warmup ? null : profile,
+    );
     if (!reply.ok) throw new Error(`${stageName(stage)} batch ${index} threw: ${reply.error}`);
     const response = JSON.parse(reply.response) as KafkaBatchResponse;
     if (response.batchItemFailures.length > 0 || reply.counts.deadLetterMessages > 0) {
@@ -295,8 +308,8 @@ async function runStage(
           `${reply.counts.deadLetterMessages} were dead-lettered; the model only reports a flow that works (see the worker log)`,
       );
     }
-    const { wallMs, cpuMs, runQueueMs, counts, padding } = reply;
-    batches.push({ profile, warmup, records: batch.length, wallMs, cpuMs, runQueueMs, counts, padding });
+    const { wallMs, cpuMs, probeCpuMs, waits, counts, padding } = reply;
+    batches.push({ profile, traced, warmup, records: batch.length, wallMs, cpuMs, probeCpuMs, waits, counts, padding });
   }
   const spec = SERVICE_SPECS[stage.service];
   const median = (profile: LatencyProfileName) => {
@@ -414,31 +427,54 @@ async function startServers(options: AwsModelOptions, stops: Stops): Promise<Ser
   };
 }
 
-/** One worker per function, order-api included (it places the orders). */
-async function startWorkers(servers: Servers, options: AwsModelOptions, stops: Stops) {
+interface Workers {
+  /** Places the orders; its own figures are not used. */
+  readonly api: FunctionWorker;
+  readonly consumers: ReadonlyMap<ServiceName, WorkerPair>;
+}
+
+/**
+ * Two workers per consumer, one with tracing on and one off (plan.ts has them take turns), and one
+ * order-api. A worker whose tracer is not in the state asked for is refused, not measured.
+ */
+async function startWorkers(servers: Servers, options: AwsModelOptions, stops: Stops): Promise<Workers> {
   const dir = join(options.outDir, 'aws-model');
   mkdirSync(dir, { recursive: true });
-  const workers = new Map<ServiceName, FunctionWorker>();
+  const started: FunctionWorker[] = [];
   stops.push(async () => {
-    await Promise.all([...workers.values()].map((worker) => worker.stop()));
+    await Promise.all(started.map((worker) => worker.stop()));
   });
-  for (const service of ['order-api', ...CONSUMER_SERVICES] as const) {
-    const env = functionEnvironment(service, servers.endpoints);
-    workers.set(service, await FunctionWorker.start(service, env, join(dir, `${service}.log`), options.repoRoot));
+  const start = async (service: ServiceName, traced: boolean) => {
+    const env = functionEnvironment(service, servers.endpoints, traced);
+    const log = join(dir, `${service}${traced ? '' : '.untraced'}.log`);
+    const worker = await FunctionWorker.start(service, env, log, options.repoRoot);
+    started.push(worker);
+    if (worker.tracingEnabled !== traced) {
+      throw new Error(
+        `the ${service} worker started with tracing ${worker.tracingEnabled ? 'on' : 'off'}, not as asked`,
+      );
+    }
+    return worker;
+  };
+  const api = await start('order-api', false);
+  const consumers = new Map<ServiceName, WorkerPair>();
+  for (const service of CONSUMER_SERVICES) {
+    const [traced, untraced] = await Promise.all(TRACING_SETTINGS.map((setting) => start(service, setting)));
+    consumers.set(service, { traced: traced as FunctionWorker, untraced: untraced as FunctionWorker });
   }
-  return workers;
+  return { api, consumers };
 }
 
 /** Every subscription in the happy path's order, then the checks that the flow did what it should. */
 async function runFlow(
   servers: Servers,
-  workers: ReadonlyMap<ServiceName, FunctionWorker>,
+  workers: Workers,
   collector: TopicCollector,
   plan: AwsModelPlan,
   orders: number,
   log: (line: string) => void,
 ): Promise<StageRuns[]> {
-  await placeOrders(workers.get('order-api') as FunctionWorker, orders, log);
+  await placeOrders(workers.api, orders, log);
   await collector.caughtUp();
   const eventSource = {
     eventSourceArn: localClusterArn(servers.bootstrapServers),
@@ -448,7 +484,8 @@ async function runFlow(
   for (const stage of HAPPY_PATH) {
     // The reader waits while a function is measured, so it takes no CPU from it.
     collector.pause();
-    stages.push(await runStage(stage, workers.get(stage.service) as FunctionWorker, collector, plan, eventSource, log));
+    const pair = workers.consumers.get(stage.service) as WorkerPair;
+    stages.push(await runStage(stage, pair, collector, plan, eventSource, log));
     collector.resume();
     await collector.caughtUp();
   }
@@ -492,9 +529,12 @@ export async function runAwsModel(options: AwsModelOptions): Promise<AwsModelRes
         node: process.version,
       },
       latencies: REMOTE_CALL_LATENCY,
-      timerLatenessMs: Object.fromEntries([...workers].map(([service, w]) => [service, w.timerLatenessMs])),
-      tracingEnabled: [...workers].filter(([, w]) => w.tracingEnabled).map(([service]) => service),
-      coreWaitKnown: [...workers.values()].every((w) => w.coreWaitKnown),
+      timerLatenessMs: Object.fromEntries(
+        [...workers.consumers].map(([service, pair]) => [service, pair.traced.timerLatenessMs]),
+      ),
+      tracingEnabled: [...workers.consumers]
+        .filter(([, pair]) => pair.traced.tracingEnabled)
+        .map(([service]) => service),
       ...summarise(stages, orders),
     };
   } finally {

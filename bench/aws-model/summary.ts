@@ -3,12 +3,14 @@
  * calls per record and the modelled batch time and rate per latency profile, per order the calls
  * across all consumers, and per deployment profile the pipeline's capacity. Pure: unit-tested.
  */
-import { loadConfig, pollersFor } from '../../lib/config';
+import { loadConfig, type PipelineConfig, pollersFor } from '../../lib/config';
 import type { ConsumerServiceName, Domain } from '../../lib/topology';
 import { type Stats, stats } from '../stats';
+import { cpuSlowdown } from './cpu-probe';
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import {
   averagedCpuBatchMs,
+  type BatchMeasurement,
   concurrentBatches,
   cpuStretch,
   modelledBatchMs,
@@ -17,16 +19,23 @@ import {
   recordsPerSecondPerPartition,
 } from './model';
 import type { CallCounts, PaddingStats } from './remote-calls';
+import type { WaitTotals } from './wait-ledger';
 
 /** One invocation of one subscription's batch. */
 export interface BatchRun {
   readonly profile: LatencyProfileName;
+  /** Whether the function that ran it had tracing on (Powertools Tracer with X-Ray, as with active tracing). */
+  readonly traced: boolean;
   /** The first batches of each subscription warm the process up and are left out of the figures. */
   readonly warmup: boolean;
   readonly records: number;
   readonly wallMs: number;
+  /** CPU time of the invocation as measured, at the machine's speed of the moment. */
   readonly cpuMs: number;
-  readonly runQueueMs: number;
+  /** The CPU probe's time right before it (cpu-probe.ts): how busy the machine was. */
+  readonly probeCpuMs: number;
+  /** The event loop's idle time, split by the wait ledger (wait-ledger.ts). */
+  readonly waits: WaitTotals;
   readonly counts: CallCounts;
   readonly padding: PaddingStats;
 }
@@ -46,9 +55,14 @@ export interface StageRuns {
 export interface ProfileFigures {
   readonly batches: number;
   readonly wallMs: Stats;
+  /** CPU time per batch at the machine's speed at rest (cpu-probe.ts). */
   readonly cpuMs: Stats;
-  /** Time the function waited for a core on this machine, taken out of the model. */
-  readonly runQueueMs: Stats;
+  /** How many times slower than at rest the machine ran the batches (cpu-probe.ts). */
+  readonly cpuSlowdown: Stats;
+  /** The wait the model keeps (idle on a call inside its modelled round trip, or on no call). */
+  readonly waitMs: Stats;
+  /** Idle time on calls slower locally than the model (every call in flight past its window): dropped. */
+  readonly lateWaitMs: Stats;
   readonly modelledBatchMs: Stats;
   /** Median over batches. */
   readonly recordsPerSecondPerPartition: number;
@@ -79,7 +93,7 @@ export interface SubscriptionResult {
     readonly kafkaSends: number;
     readonly kafkaMessages: number;
     readonly snsPublishes: number;
-    /** Local CPU time per record, ms, over every measured batch. */
+    /** CPU time per record at the bench machine's speed at rest (cpu-probe.ts), ms, over every measured batch. */
     readonly cpuMs: number;
   };
   readonly profiles: Readonly<Record<LatencyProfileName, ProfileFigures>>;
@@ -90,6 +104,8 @@ export interface ProfileCapacity {
   readonly profile: string;
   readonly latency: LatencyProfileName;
   readonly partitions: number;
+  /** The profile's tracing setting (lib/config.ts), and so which measured functions its figures use. */
+  readonly tracing?: boolean;
   readonly ordersPerSecond: number;
   readonly slowest: string;
   readonly bySubscription: readonly { readonly subscription: string; readonly ordersPerSecond: number }[];
@@ -97,19 +113,24 @@ export interface ProfileCapacity {
   readonly atOneVcpu: { readonly ordersPerSecond: number; readonly slowest: string };
   /** With the lower bound of every batch time (the CPU share averaged over waits). */
   readonly averagedCpu: { readonly ordersPerSecond: number; readonly slowest: string };
+  /** The same profile with the other tracing setting, when both were measured. */
+  readonly otherTracing?: { readonly ordersPerSecond: number; readonly slowest: string };
 }
 
 export interface PerOrder {
   readonly dynamodb: number;
   readonly kafkaSends: number;
   readonly snsPublishes: number;
-  /** Consumer CPU per order at local speed, ms. */
+  /** Consumer CPU per order at the bench machine's speed at rest, ms. */
   readonly cpuMs: number;
 }
 
 export interface ModelSummary {
+  /** Every subscription, its functions with tracing on (as deployed before tracing was set per profile). */
   readonly subscriptions: readonly SubscriptionResult[];
   readonly perOrder: PerOrder;
+  /** The same subscriptions with tracing off; absent from runs that measured only one setting. */
+  readonly untraced?: { readonly subscriptions: readonly SubscriptionResult[]; readonly perOrder: PerOrder };
   readonly capacity: readonly ProfileCapacity[];
 }
 
@@ -117,6 +138,16 @@ export interface ModelSummary {
 export const CAPACITY_PROFILES = ['dev', 'prod'] as const;
 
 const perRecord = (total: number, records: number) => (records > 0 ? total / records : 0);
+
+/** A batch's CPU time at the machine's speed at rest (cpu-probe.ts). */
+export function cpuAtRestMs(run: BatchRun): number {
+  return run.cpuMs / cpuSlowdown(run.probeCpuMs);
+}
+
+/** What the model's arithmetic takes of a batch: its CPU at rest, and the waits the ledger keeps. */
+export function measurementOf(run: BatchRun): BatchMeasurement {
+  return { cpuMs: cpuAtRestMs(run), waitMs: run.waits.modelledMs + run.waits.noCallMs };
+}
 
 function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFigures {
   const padding = runs.reduce(
@@ -129,14 +160,16 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
     const ms = runs.reduce((sum, r) => sum + r.padding.achievedMs[kind], 0);
     if (calls > 0) achievedMs[kind] = ms / calls;
   }
-  const modelled = runs.map((r) => modelledBatchMs(r, memoryMb));
+  const modelled = runs.map((r) => modelledBatchMs(measurementOf(r), memoryMb));
   const rate = (memory: number, batchMs = modelledBatchMs) =>
-    stats(runs.map((r) => recordsPerSecondPerPartition(r.records, batchMs(r, memory)))).median;
+    stats(runs.map((r) => recordsPerSecondPerPartition(r.records, batchMs(measurementOf(r), memory)))).median;
   return {
     batches: runs.length,
     wallMs: stats(runs.map((r) => r.wallMs)),
-    cpuMs: stats(runs.map((r) => r.cpuMs)),
-    runQueueMs: stats(runs.map((r) => r.runQueueMs)),
+    cpuMs: stats(runs.map(cpuAtRestMs)),
+    cpuSlowdown: stats(runs.map((r) => cpuSlowdown(r.probeCpuMs))),
+    waitMs: stats(runs.map((r) => measurementOf(r).waitMs)),
+    lateWaitMs: stats(runs.map((r) => r.waits.lateMs)),
     modelledBatchMs: stats(modelled),
     recordsPerSecondPerPartition: rate(memoryMb),
     recordsPerSecondPerPartitionAtOneVcpu: rate(Math.max(memoryMb, ONE_VCPU_MB)),
@@ -194,7 +227,7 @@ export function summariseStage(stage: StageRuns, orders: number): SubscriptionRe
         records,
       ),
       cpuMs: perRecord(
-        counted.reduce((sum, b) => sum + b.cpuMs, 0),
+        counted.reduce((sum, b) => sum + cpuAtRestMs(b), 0),
         records,
       ),
     },
@@ -213,38 +246,72 @@ export function perOrderTotals(subscriptions: readonly SubscriptionResult[]): Pe
   };
 }
 
-export function capacities(
+/** Each subscription's rate under one deployment profile, at one latency profile, picked by `rate`. */
+function capacityOf(
   subscriptions: readonly SubscriptionResult[],
-  profiles: readonly string[] = CAPACITY_PROFILES,
+  config: PipelineConfig,
+  latency: LatencyProfileName,
+  rate: (f: ProfileFigures) => number,
+) {
+  return pipelineCapacity(
+    subscriptions.map((s) => ({
+      subscription: s.subscription,
+      recordsPerSecondPerPartition: rate(s.profiles[latency]),
+      recordsPerOrder: s.recordsPerOrder,
+      concurrency: concurrentBatches(config.partitions, pollersFor(config, s.service).max),
+    })),
+  );
+}
+
+/**
+ * The pipeline's capacity per deployment profile and latency profile, from the functions measured
+ * with the profile's own tracing setting. With only one setting measured (`untraced` absent), every
+ * profile is computed from it and says so (`tracing` is then left out).
+ */
+export function capacities(
+  traced: readonly SubscriptionResult[],
+  untraced?: readonly SubscriptionResult[],
+  configs: readonly PipelineConfig[] = CAPACITY_PROFILES.map((profile) => loadConfig(profile)),
 ): ProfileCapacity[] {
-  return profiles.flatMap((profile) => {
-    const config = loadConfig(profile);
+  return configs.flatMap((config) => {
+    const profile = config.profile;
+    const own = untraced && !config.tracing ? untraced : traced;
+    const other = untraced ? (config.tracing ? untraced : traced) : undefined;
     return LATENCY_PROFILES.map((latency) => {
-      const at = (rate: (f: ProfileFigures) => number) =>
-        pipelineCapacity(
-          subscriptions.map((s) => ({
-            subscription: s.subscription,
-            recordsPerSecondPerPartition: rate(s.profiles[latency]),
-            recordsPerOrder: s.recordsPerOrder,
-            concurrency: concurrentBatches(config.partitions, pollersFor(config, s.service).max),
-          })),
-        );
-      const capacity = at((f) => f.recordsPerSecondPerPartition);
-      const oneVcpu = at((f) => f.recordsPerSecondPerPartitionAtOneVcpu);
-      const averaged = at((f) => f.recordsPerSecondPerPartitionAveragedCpu);
+      const capacity = capacityOf(own, config, latency, (f) => f.recordsPerSecondPerPartition);
+      const oneVcpu = capacityOf(own, config, latency, (f) => f.recordsPerSecondPerPartitionAtOneVcpu);
+      const averaged = capacityOf(own, config, latency, (f) => f.recordsPerSecondPerPartitionAveragedCpu);
+      const otherTracing = other && capacityOf(other, config, latency, (f) => f.recordsPerSecondPerPartition);
       return {
         profile,
         latency,
         partitions: config.partitions,
+        ...(untraced ? { tracing: config.tracing } : {}),
         ...capacity,
         atOneVcpu: { ordersPerSecond: oneVcpu.ordersPerSecond, slowest: oneVcpu.slowest },
         averagedCpu: { ordersPerSecond: averaged.ordersPerSecond, slowest: averaged.slowest },
+        ...(otherTracing
+          ? { otherTracing: { ordersPerSecond: otherTracing.ordersPerSecond, slowest: otherTracing.slowest } }
+          : {}),
       };
     });
   });
 }
 
+/** Batches of functions with tracing on and off are summarised apart; capacity per profile from its own setting. */
 export function summarise(stages: readonly StageRuns[], orders: number): ModelSummary {
-  const subscriptions = stages.map((s) => summariseStage(s, orders));
-  return { subscriptions, perOrder: perOrderTotals(subscriptions), capacity: capacities(subscriptions) };
+  const variant = (traced: boolean) =>
+    stages
+      .map((stage) => ({ ...stage, batches: stage.batches.filter((b) => b.traced === traced) }))
+      .filter((stage) => stage.batches.some((b) => !b.warmup))
+      .map((stage) => summariseStage(stage, orders));
+  const traced = variant(true);
+  const untraced = variant(false);
+  if (traced.length === 0) throw new Error('the model measured no batch with tracing on');
+  return {
+    subscriptions: traced,
+    perOrder: perOrderTotals(traced),
+    ...(untraced.length > 0 ? { untraced: { subscriptions: untraced, perOrder: perOrderTotals(untraced) } } : {}),
+    capacity: capacities(traced, untraced.length > 0 ? untraced : undefined),
+  };
 }

@@ -18,7 +18,7 @@ import { sharedProducer } from '../../lambdas/shared/kafka/kafka-handler';
 import { tracer } from '../../lambdas/shared/observability';
 import { SERVICE_SPECS, type ServiceName, TOPICS } from '../../lib/topology';
 import { functionArn, lambdaContext } from '../../local/esm/invoke';
-import { coreWaitClock } from './core-wait';
+import { probeCpuMs } from './cpu-probe';
 import { type InvokeReply, type InvokeRequest, WORKER_SERVICE_ENV, type WorkerMessage } from './protocol';
 import { RemoteCallModel } from './remote-calls';
 
@@ -44,8 +44,7 @@ async function main(): Promise<void> {
     throw new Error(`${WORKER_SERVICE_ENV} must name a service of lib/topology.ts, got "${service}"`);
   }
   const spec = SERVICE_SPECS[service];
-  const coreWait = coreWaitClock();
-  const model = new RemoteCallModel(coreWait.readMs);
+  const model = new RemoteCallModel();
   // The same clients the handler module gets: both are created once per process.
   model.instrumentDynamo(dynamoClient());
   model.instrumentKafka(sharedProducer(service), (topic) => deadLetterTopics.has(topic));
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
     memoryMb: spec.memoryMb,
     timeoutSeconds: spec.timeoutSeconds,
   };
-  const timerLatenessMs = await model.calibrate();
+  const timerLatenessMs = await model.timerLateness();
 
   process.on('message', (request: InvokeRequest) => {
     void invoke(request).then(send);
@@ -70,10 +69,11 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 
   async function invoke(request: InvokeRequest): Promise<InvokeReply> {
+    // The machine's speed now, before the invocation and outside its figures (cpu-probe.ts).
+    const probeMs = probeCpuMs();
     model.use(request.latency ?? undefined);
     model.take();
     const requestId = `${randomBytes(4).toString('hex')}-model-${request.id}`;
-    const waitedBefore = coreWait.readMs();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     try {
@@ -84,10 +84,8 @@ async function main(): Promise<void> {
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const cpuMs = (cpu.user + cpu.system) / 1000;
-      const { counts, padding } = model.take();
-      // Waiting inside a remote call is already covered by the call's modelled latency.
-      const runQueueMs = Math.max(0, coreWait.readMs() - waitedBefore - padding.coreWaitInCallsMs);
-      return { id: request.id, ok: true, wallMs, cpuMs, runQueueMs, response, counts, padding };
+      const { counts, padding, waits } = model.take();
+      return { id: request.id, ok: true, wallMs, cpuMs, probeCpuMs: probeMs, waits, response, counts, padding };
     } catch (error) {
       return {
         id: request.id,
@@ -101,7 +99,6 @@ async function main(): Promise<void> {
     kind: 'ready',
     timerLatenessMs,
     tracingEnabled: tracer.isTracingEnabled(),
-    coreWaitKnown: coreWait.available,
   });
 }
 

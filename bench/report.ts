@@ -86,6 +86,9 @@ export interface Results {
 }
 
 export const GOALS = {
+  /** Issue 12: what `npm start` sustains end to end on the 2-core bench machine, and its CPU per order. */
+  localOrdersPerSecond: 50,
+  localCpuMsPerOrder: 30,
   throughputVsRaw: 0.5,
   p99Ms: 250,
   bundleKiB: 400,
@@ -109,7 +112,24 @@ const spread = (s: Stats, unit: (v: number) => string) =>
 export function goalChecks(r: Results): GoalCheck[] {
   const e2e = r.endToEnd;
   const lat = e2e.pipeline.latency.latencyMs;
+  const cpu = e2e.pipeline.cpuPerOrder;
   return [
+    {
+      figure: 'Local pipeline (npm start), sustained throughput',
+      value: `${e2e.pipeline.throughput.ordersPerSecond.toFixed(1)} orders/s`,
+      goal: `≥ ${GOALS.localOrdersPerSecond} orders/s`,
+      pass: e2e.pipeline.throughput.ordersPerSecond >= GOALS.localOrdersPerSecond,
+    },
+    ...(cpu
+      ? [
+          {
+            figure: 'Local pipeline, CPU per order (handlers, trigger emulators, dynalite; not the broker)',
+            value: ms(cpu.pipelineMs),
+            goal: `≤ ${GOALS.localCpuMsPerOrder} ms`,
+            pass: cpu.pipelineMs <= GOALS.localCpuMsPerOrder,
+          },
+        ]
+      : []),
     {
       figure: 'Pipeline throughput / raw kafkajs (same hops)',
       value: `${x(e2e.throughputVsRaw)} (${e2e.pipeline.throughput.ordersPerSecond.toFixed(0)} vs ${e2e.raw.throughput.ordersPerSecond.toFixed(0)} orders/s)`,
@@ -186,6 +206,14 @@ export function renderMarkdown(r: Results): string {
         'sustained throughput',
         `${e2e.pipeline.throughput.ordersPerSecond.toFixed(0)} orders/s (${e2e.pipeline.throughput.orders} orders in ${(e2e.pipeline.throughput.elapsedMs / 1000).toFixed(1)} s)`,
         `${e2e.raw.throughput.ordersPerSecond.toFixed(0)} orders/s (${e2e.raw.throughput.orders} orders in ${(e2e.raw.throughput.elapsedMs / 1000).toFixed(1)} s)`,
+      ],
+      [
+        'CPU per order during the throughput run',
+        e2e.pipeline.cpuPerOrder
+          ? `${ms(e2e.pipeline.cpuPerOrder.pipelineMs)} this process (handlers, trigger emulators, dynalite, the bench's producers); ` +
+            `broker ${e2e.pipeline.cpuPerOrder.brokerMs === undefined ? 'unknown' : ms(e2e.pipeline.cpuPerOrder.brokerMs)}`
+          : 'not measured in this run',
+        '–',
       ],
       [
         `order-to-SHIPPED at ${e2e.pipeline.latency.offeredPerSecond}/s offered (${e2e.pipeline.latency.orders} orders)`,

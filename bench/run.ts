@@ -187,6 +187,7 @@ async function measureEndToEnd(): Promise<Results['endToEnd']> {
     const pipeline = await runPipeline({
       dir: join(dir, 'pipeline'),
       bootstrapServers: broker.bootstrapServers,
+      brokerPid: broker.pid,
       ...load,
     });
     return {

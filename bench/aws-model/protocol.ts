@@ -17,8 +17,6 @@ export type InvokeReply =
       readonly ok: true;
       readonly wallMs: number;
       readonly cpuMs: number;
-      /** The CPU probe's time right before the invocation (cpu-probe.ts), ms. */
-      readonly probeCpuMs: number;
       /** The event loop's idle time over the invocation, split by the wait ledger. */
       readonly waits: WaitTotals;
       readonly response: string;

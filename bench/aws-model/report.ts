@@ -75,17 +75,6 @@ function achieved(model: AwsModelResult, kind: RemoteCallKind, profile: LatencyP
   return min.toFixed(1) === max.toFixed(1) ? `${min.toFixed(1)} ms` : `${min.toFixed(1)}–${max.toFixed(1)} ms`;
 }
 
-/** The medians of the CPU probe's slowdown over the run's subscriptions, lowest to highest. */
-function slowdownRange(model: AwsModelResult): string {
-  const medians = [...model.subscriptions, ...(model.untraced?.subscriptions ?? [])]
-    .flatMap((s) => LATENCY_PROFILES.map((p) => s.profiles[p].cpuSlowdown?.median))
-    .filter((v): v is number => v !== undefined);
-  if (medians.length === 0) return 'an unknown number of';
-  const low = Math.min(...medians);
-  const high = Math.max(...medians);
-  return low.toFixed(2) === high.toFixed(2) ? low.toFixed(2) : `${low.toFixed(2)} to ${high.toFixed(2)}`;
-}
-
 function introduction(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
   lines.push(
     "Each consumer's real handler stack (its handler module in a process of its own, its DynamoDB client against",
@@ -103,14 +92,6 @@ function introduction(lines: string[], model: AwsModelResult, baseline: AwsModel
       : `Tracing active as deployed (Powertools Tracer with X-Ray in its Lambda mode, invocations unsampled) in: ${
           model.tracingEnabled.length > 0 ? model.tracingEnabled.join(', ') : 'none'
         }.`,
-    '',
-    `CPU times are scaled back to this machine at rest: a probe right before each batch (bench/aws-model/cpu-probe.ts) ran ${slowdownRange(
-      model,
-    )} times slower than at rest in this run.${
-      baseline
-        ? ' The "before" run had no probe: its CPU times are as measured, on a machine about as busy (see its load average), so they likely overstate its CPU somewhat.'
-        : ''
-    }`,
     '',
     baseline
       ? `Before: ${describeRun(baseline)}; bench/aws-model-baseline.json.`
@@ -176,7 +157,7 @@ function perOrderTable(lines: string[], model: AwsModelResult, baseline: AwsMode
       row('DynamoDB calls', (p) => p.dynamodb),
       row('Kafka sends (acknowledged)', (p) => p.kafkaSends),
       row('SNS publishes', (p) => p.snsPublishes),
-      row('consumer CPU, this machine at rest, ms', (p) => p.cpuMs),
+      row('consumer CPU on the bench machine, ms', (p) => p.cpuMs),
     ],
   );
 }
@@ -218,7 +199,7 @@ function costsTable(lines: string[], model: AwsModelResult): void {
       'DynamoDB calls / record',
       'Kafka sends / record',
       'SNS / record',
-      'CPU / record at rest, tracing on / off',
+      'CPU / record, tracing on / off',
       ...LATENCY_PROFILES.map((p) => `modelled batch, ${p}, tracing on`),
       'local calls slower than the model; idle on them alone (taken out), per p50 batch',
     ],

@@ -308,8 +308,8 @@ async function runStage(
           `${reply.counts.deadLetterMessages} were dead-lettered; the model only reports a flow that works (see the worker log)`,
       );
     }
-    const { wallMs, cpuMs, probeCpuMs, waits, counts, padding } = reply;
-    batches.push({ profile, traced, warmup, records: batch.length, wallMs, cpuMs, probeCpuMs, waits, counts, padding });
+    const { wallMs, cpuMs, waits, counts, padding } = reply;
+    batches.push({ profile, traced, warmup, records: batch.length, wallMs, cpuMs, waits, counts, padding });
   }
   const spec = SERVICE_SPECS[stage.service];
   const median = (profile: LatencyProfileName) => {

@@ -6,7 +6,6 @@
 import { loadConfig, type PipelineConfig, pollersFor } from '../../lib/config';
 import type { ConsumerServiceName, Domain } from '../../lib/topology';
 import { type Stats, stats } from '../stats';
-import { cpuSlowdown } from './cpu-probe';
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import {
   averagedCpuBatchMs,
@@ -30,10 +29,8 @@ export interface BatchRun {
   readonly warmup: boolean;
   readonly records: number;
   readonly wallMs: number;
-  /** CPU time of the invocation as measured, at the machine's speed of the moment. */
+  /** CPU time of the invocation (user + system, every thread of the function's process). */
   readonly cpuMs: number;
-  /** The CPU probe's time right before it (cpu-probe.ts): how busy the machine was. */
-  readonly probeCpuMs: number;
   /** The event loop's idle time, split by the wait ledger (wait-ledger.ts). */
   readonly waits: WaitTotals;
   readonly counts: CallCounts;
@@ -55,10 +52,7 @@ export interface StageRuns {
 export interface ProfileFigures {
   readonly batches: number;
   readonly wallMs: Stats;
-  /** CPU time per batch at the machine's speed at rest (cpu-probe.ts). */
   readonly cpuMs: Stats;
-  /** How many times slower than at rest the machine ran the batches (cpu-probe.ts). */
-  readonly cpuSlowdown: Stats;
   /** The wait the model keeps (idle on a call inside its modelled round trip, or on no call). */
   readonly waitMs: Stats;
   /** Idle time on calls slower locally than the model (every call in flight past its window): dropped. */
@@ -93,7 +87,7 @@ export interface SubscriptionResult {
     readonly kafkaSends: number;
     readonly kafkaMessages: number;
     readonly snsPublishes: number;
-    /** CPU time per record at the bench machine's speed at rest (cpu-probe.ts), ms, over every measured batch. */
+    /** CPU time per record on the bench machine, ms, over every measured batch. */
     readonly cpuMs: number;
   };
   readonly profiles: Readonly<Record<LatencyProfileName, ProfileFigures>>;
@@ -121,7 +115,7 @@ export interface PerOrder {
   readonly dynamodb: number;
   readonly kafkaSends: number;
   readonly snsPublishes: number;
-  /** Consumer CPU per order at the bench machine's speed at rest, ms. */
+  /** Consumer CPU per order on the bench machine, ms. */
   readonly cpuMs: number;
 }
 
@@ -139,14 +133,9 @@ export const CAPACITY_PROFILES = ['dev', 'prod'] as const;
 
 const perRecord = (total: number, records: number) => (records > 0 ? total / records : 0);
 
-/** A batch's CPU time at the machine's speed at rest (cpu-probe.ts). */
-export function cpuAtRestMs(run: BatchRun): number {
-  return run.cpuMs / cpuSlowdown(run.probeCpuMs);
-}
-
-/** What the model's arithmetic takes of a batch: its CPU at rest, and the waits the ledger keeps. */
+/** What the model's arithmetic takes of a batch: its CPU, and the waits the ledger keeps. */
 export function measurementOf(run: BatchRun): BatchMeasurement {
-  return { cpuMs: cpuAtRestMs(run), waitMs: run.waits.modelledMs + run.waits.noCallMs };
+  return { cpuMs: run.cpuMs, waitMs: run.waits.modelledMs + run.waits.noCallMs };
 }
 
 function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFigures {
@@ -166,8 +155,7 @@ function profileFigures(runs: readonly BatchRun[], memoryMb: number): ProfileFig
   return {
     batches: runs.length,
     wallMs: stats(runs.map((r) => r.wallMs)),
-    cpuMs: stats(runs.map(cpuAtRestMs)),
-    cpuSlowdown: stats(runs.map((r) => cpuSlowdown(r.probeCpuMs))),
+    cpuMs: stats(runs.map((r) => r.cpuMs)),
     waitMs: stats(runs.map((r) => measurementOf(r).waitMs)),
     lateWaitMs: stats(runs.map((r) => r.waits.lateMs)),
     modelledBatchMs: stats(modelled),
@@ -227,7 +215,7 @@ export function summariseStage(stage: StageRuns, orders: number): SubscriptionRe
         records,
       ),
       cpuMs: perRecord(
-        counted.reduce((sum, b) => sum + cpuAtRestMs(b), 0),
+        counted.reduce((sum, b) => sum + b.cpuMs, 0),
         records,
       ),
     },

@@ -18,7 +18,6 @@ import { sharedProducer } from '../../lambdas/shared/kafka/kafka-handler';
 import { tracer } from '../../lambdas/shared/observability';
 import { SERVICE_SPECS, type ServiceName, TOPICS } from '../../lib/topology';
 import { functionArn, lambdaContext } from '../../local/esm/invoke';
-import { probeCpuMs } from './cpu-probe';
 import { type InvokeReply, type InvokeRequest, WORKER_SERVICE_ENV, type WorkerMessage } from './protocol';
 import { RemoteCallModel } from './remote-calls';
 
@@ -69,8 +68,6 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 
   async function invoke(request: InvokeRequest): Promise<InvokeReply> {
-    // The machine's speed now, before the invocation and outside its figures (cpu-probe.ts).
-    const probeMs = probeCpuMs();
     model.use(request.latency ?? undefined);
     model.take();
     const requestId = `${randomBytes(4).toString('hex')}-model-${request.id}`;
@@ -85,7 +82,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpuBefore);
       const cpuMs = (cpu.user + cpu.system) / 1000;
       const { counts, padding, waits } = model.take();
-      return { id: request.id, ok: true, wallMs, cpuMs, probeCpuMs: probeMs, waits, response, counts, padding };
+      return { id: request.id, ok: true, wallMs, cpuMs, waits, response, counts, padding };
     } catch (error) {
       return {
         id: request.id,

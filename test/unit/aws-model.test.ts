@@ -4,7 +4,7 @@
  * ledger, on made-up clocks), the modelled batch time, rates, batches in flight per profile,
  * capacity from per-partition rates with each profile's tracing setting, and the before/after rendering.
  */
-import { CPU_PROBE_AT_REST_MS, cpuSlowdown } from '../../bench/aws-model/cpu-probe';
+
 import { checkStagesCoverTopology, HAPPY_PATH, type Stage, subscriptionOf } from '../../bench/aws-model/flow';
 import { LATENCY_PROFILES } from '../../bench/aws-model/latency';
 import {
@@ -61,25 +61,12 @@ function batch(profile: 'p50' | 'p99', wallMs: number, cpuMs: number, extra: Par
     records: 50,
     wallMs,
     cpuMs,
-    // The machine at rest: CPU times count as measured.
-    probeCpuMs: CPU_PROBE_AT_REST_MS,
     waits: { modelledMs: wallMs - cpuMs, lateMs: 0, noCallMs: 0 },
     counts: counts(100, 50),
     padding: padding(),
   };
   return Object.assign(base, extra);
 }
-
-describe('the CPU probe', () => {
-  it('says how many times slower than at rest the machine ran', () => {
-    expect(cpuSlowdown(9, 4.5)).toBe(2);
-    expect(cpuSlowdown(CPU_PROBE_AT_REST_MS)).toBe(1);
-  });
-
-  it('refuses a probe time that is not positive', () => {
-    expect(() => cpuSlowdown(0)).toThrow(/must be positive/);
-  });
-});
 
 describe('CPU share by memory', () => {
   it('gives one vCPU at 1,769 MB and stretches CPU time in proportion below it', () => {
@@ -254,7 +241,6 @@ describe('pipeline capacity', () => {
       batches: 1,
       wallMs: stats([1]),
       cpuMs: stats([1]),
-      cpuSlowdown: stats([1]),
       waitMs: stats([0]),
       lateWaitMs: stats([0]),
       modelledBatchMs: stats([1]),
@@ -389,16 +375,6 @@ describe('summarising measured batches', () => {
     expect(result.profiles.p50.lateWaitMs.median).toBe(400);
   });
 
-  it('scales CPU time back to the machine at rest by the probe taken before the batch', () => {
-    // The probe took twice its time at rest: the machine was busy, the 200 ms of CPU count as 100.
-    const busy = batch('p50', 1_000, 200, { probeCpuMs: 2 * CPU_PROBE_AT_REST_MS });
-    const result = summariseStage({ ...stage, batches: [busy, batch('p99', 1_000, 100)] }, 100);
-    expect(result.profiles.p50.cpuMs.median).toBe(100);
-    expect(result.profiles.p50.cpuSlowdown.median).toBe(2);
-    // 800 ms of waits, 100 ms of CPU at rest stretched.
-    expect(result.profiles.p50.modelledBatchMs.median).toBeCloseTo(800 + 100 * cpuStretch(512), 6);
-  });
-
   it('summarises the functions with tracing on and off apart, and both feed the capacity', () => {
     const untraced = stage.batches.map((b) => ({ ...b, traced: false, cpuMs: b.cpuMs / 2 }));
     const summary = summarise([{ ...stage, batches: [...stage.batches, ...untraced] }], 100);
@@ -456,7 +432,6 @@ describe('the report', () => {
       batches: 4,
       wallMs: stats([1_000]),
       cpuMs: stats([100]),
-      cpuSlowdown: stats([1.5]),
       waitMs: stats([900]),
       lateWaitMs: stats([0]),
       modelledBatchMs: stats([1_200]),

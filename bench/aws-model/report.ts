@@ -1,4 +1,6 @@
 /** The AWS model's section of BENCHMARKS.md and its goals, the committed baseline beside the current run. */
+
+import { type CostPerMillionOrders, costPerMillionOrders } from './cost';
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import type { AwsModelResult } from './run-model';
 import type { PerOrder, SubscriptionResult } from './summary';
@@ -221,6 +223,73 @@ function costsTable(lines: string[], model: AwsModelResult): void {
   );
 }
 
+/**
+ * The deployment the "before" run was costed with, where its results do not say: lib/config.ts at
+ * the baseline's commit (dev: one poller for each of the 10 subscriptions; prod: 12 at most each;
+ * three brokers in both).
+ */
+const BASELINE_DEPLOYMENT: Readonly<Record<string, { pollers: number; brokers: number }>> = {
+  dev: { pollers: 10, brokers: 3 },
+  prod: { pollers: 120, brokers: 3 },
+};
+
+function costOf(run: AwsModelResult, profile: string): CostPerMillionOrders | undefined {
+  const capacity = run.capacity.find((c) => c.profile === profile && c.latency === 'p50');
+  if (!capacity) return undefined;
+  const subscriptions = capacity.tracing === false && run.untraced ? run.untraced.subscriptions : run.subscriptions;
+  const deployment = {
+    pollers: capacity.pollers ?? BASELINE_DEPLOYMENT[profile]?.pollers ?? 0,
+    brokers: capacity.brokers ?? BASELINE_DEPLOYMENT[profile]?.brokers ?? 0,
+  };
+  return costPerMillionOrders(
+    subscriptions.map((s) => ({
+      subscription: s.subscription,
+      memoryMb: s.memoryMb,
+      batchSize: s.batchSize,
+      recordsPerOrder: s.recordsPerOrder,
+      batchMs: s.profiles.p50.modelledBatchMs.median,
+      dynamodbByOperation: s.perRecord.dynamodbByOperation,
+      snsPublishesPerRecord: s.perRecord.snsPublishes,
+    })),
+    { ordersPerSecond: capacity.ordersPerSecond, ...deployment },
+  );
+}
+
+function costTable(lines: string[], model: AwsModelResult, baseline: AwsModelResult | undefined): void {
+  lines.push(
+    '### Cost per million orders, consumers, p50, at the modelled capacity',
+    '',
+    'US dollars at us-east-1 list prices (bench/aws-model/cost.ts names each source; check them before relying on',
+    'them). Lambda: each batch billed for its modelled time at its memory, arm64. DynamoDB: on-demand request units.',
+    'Event pollers and MSK brokers cost by the hour: spread over the orders of an hour at the capacity, so at lower',
+    'traffic they cost more per order. Not in it: the order API, data transfer, storage, logs, metrics, traces.',
+    '',
+  );
+  const usd = (v: number) => `$${v < 10 ? v.toFixed(2) : Math.round(v).toLocaleString('en-GB')}`;
+  const rows: string[][] = [];
+  for (const capacity of model.capacity.filter((c) => c.latency === 'p50')) {
+    for (const [label, run] of [
+      ['before', baseline],
+      ['now', model],
+    ] as const) {
+      const cost = run && costOf(run, capacity.profile);
+      if (!cost) continue;
+      rows.push([
+        capacity.profile,
+        label,
+        Math.round(cost.lambdaGbSeconds).toLocaleString('en-GB'),
+        usd(cost.lambdaDuration + cost.lambdaRequests),
+        usd(cost.dynamo),
+        usd(cost.sns),
+        usd(cost.eventPollers),
+        usd(cost.msk),
+        `**${usd(cost.total)}**`,
+      ]);
+    }
+  }
+  table(lines, ['profile', '', 'Lambda GB-s', 'Lambda', 'DynamoDB', 'SNS', 'event pollers', 'MSK', 'total'], rows);
+}
+
 function latencyTable(lines: string[], model: AwsModelResult): void {
   lines.push('### Latencies injected per remote call', '');
   table(
@@ -247,6 +316,7 @@ export function renderAwsModel(model: AwsModelResult | undefined, baseline: AwsM
   perOrderTable(lines, model, baseline);
   ratesTable(lines, model, baseline);
   costsTable(lines, model);
+  costTable(lines, model, baseline);
   latencyTable(lines, model);
   return lines;
 }

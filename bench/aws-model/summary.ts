@@ -4,7 +4,7 @@
  * across all consumers, and per deployment profile the pipeline's capacity. Pure: unit-tested.
  */
 import { loadConfig, type PipelineConfig, pollersFor } from '../../lib/config';
-import type { ConsumerServiceName, Domain } from '../../lib/topology';
+import { CONSUMER_SERVICES, type ConsumerServiceName, type Domain, SERVICE_SPECS } from '../../lib/topology';
 import { type Stats, stats } from '../stats';
 import { LATENCY_PROFILES, type LatencyProfileName, REMOTE_CALL_LATENCY, type RemoteCallKind } from './latency';
 import {
@@ -100,6 +100,9 @@ export interface ProfileCapacity {
   readonly partitions: number;
   /** The profile's tracing setting (lib/config.ts), and so which measured functions its figures use. */
   readonly tracing?: boolean;
+  /** Event pollers of every subscription at their maximum, and MSK brokers: the hourly parts of the cost. */
+  readonly pollers?: number;
+  readonly brokers?: number;
   readonly ordersPerSecond: number;
   readonly slowest: string;
   readonly bySubscription: readonly { readonly subscription: string; readonly ordersPerSecond: number }[];
@@ -275,6 +278,11 @@ export function capacities(
         latency,
         partitions: config.partitions,
         ...(untraced ? { tracing: config.tracing } : {}),
+        pollers: CONSUMER_SERVICES.reduce(
+          (sum, service) => sum + SERVICE_SPECS[service].subscriptions.length * pollersFor(config, service).max,
+          0,
+        ),
+        brokers: config.cluster.mode === 'provisioned' ? config.cluster.brokerCount : 0,
         ...capacity,
         atOneVcpu: { ordersPerSecond: oneVcpu.ordersPerSecond, slowest: oneVcpu.slowest },
         averagedCpu: { ordersPerSecond: averaged.ordersPerSecond, slowest: averaged.slowest },

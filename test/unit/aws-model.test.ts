@@ -523,6 +523,10 @@ describe('the report', () => {
     expect(markdown).toMatch(/\| DynamoDB calls \| 32\.0 \| 16\.0 \|/);
     expect(markdown).toContain('6.0 (PutItem 2.0, UpdateItem 4.0)');
     expect(markdown).toContain('| 50, 512 MB (×3.46) |');
+    // The cost of a million orders, before and now, for each profile at its p50 capacity.
+    expect(markdown).toContain('### Cost per million orders');
+    expect(markdown).toMatch(/\| prod \| before \| [\d,]+ \| \$[\d.,]+ \|/);
+    expect(markdown).toMatch(/\| prod \| now \| [\d,]+ \| \$[\d.,]+ \|/);
   });
 
   it('says so when there is no baseline or no model run', () => {

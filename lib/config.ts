@@ -137,7 +137,9 @@ export const PROFILES: Record<string, PipelineConfig> = {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     },
-    partitions: 3,
+    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+    // five of them at once (five concurrent invocations per poller).
+    partitions: 6,
     deadLetterPartitions: 1,
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
@@ -170,7 +172,9 @@ export const PROFILES: Record<string, PipelineConfig> = {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     },
-    partitions: 12,
+    // 24, for 1,000 orders/s (issue 12's goal for prod, docs/TUNING.md "Partitions"); 12 pollers run
+    // up to 60 invocations, so every partition has its own.
+    partitions: 24,
     deadLetterPartitions: 3,
     pollers: { min: 2, max: 12 },
     api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
@@ -195,7 +199,9 @@ export const PROFILES: Record<string, PipelineConfig> = {
     region: 'eu-west-1',
     availabilityZones: DEV_AZS,
     cluster: { mode: 'serverless' },
-    partitions: 3,
+    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+    // five of them at once (five concurrent invocations per poller).
+    partitions: 6,
     deadLetterPartitions: 1,
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },

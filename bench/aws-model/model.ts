@@ -28,8 +28,10 @@
  *   the pipeline, its slowest subscription.
  */
 
-/** Memory at which Lambda gives one vCPU. */
-export const ONE_VCPU_MB = 1_769;
+import { LAMBDA_ONE_VCPU_MB } from '../../lib/function-settings';
+
+/** Memory at which Lambda gives one vCPU (lib/function-settings.ts, with AWS's wording). */
+export const ONE_VCPU_MB = LAMBDA_ONE_VCPU_MB;
 /** Concurrent invocations one provisioned event poller runs (perf-anchors.md §1). */
 export const INVOCATIONS_PER_POLLER = 5;
 

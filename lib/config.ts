@@ -102,6 +102,12 @@ export interface PipelineConfig {
   readonly pollerOverrides?: Partial<Record<ConsumerServiceName, { readonly min: number; readonly max: number }>>;
   readonly api: { readonly throttleRatePerSecond: number; readonly throttleBurst: number };
   readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /**
+   * X-Ray tracing: Lambda's active tracing and Powertools Tracer in every function, and tracing on
+   * the API stage. Off, the functions run with POWERTOOLS_TRACE_ENABLED=false, so the tracer and the
+   * X-Ray SDK are never loaded (their hooks cost CPU on every record: docs/TUNING.md, "Tracing").
+   */
+  readonly tracing: boolean;
   /** Keep data stores and keys on stack deletion (prod) or destroy them (dev). */
   readonly retainData: boolean;
   /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
@@ -131,11 +137,14 @@ export const PROFILES: Record<string, PipelineConfig> = {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     },
-    partitions: 3,
+    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+    // five of them at once (five concurrent invocations per poller).
+    partitions: 6,
     deadLetterPartitions: 1,
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
+    tracing: true,
     retainData: false,
     seedCatalogue: true,
     alarms: {
@@ -163,11 +172,14 @@ export const PROFILES: Record<string, PipelineConfig> = {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     },
-    partitions: 12,
+    // 24, for 1,000 orders/s (issue 12's goal for prod, docs/TUNING.md "Partitions"); 12 pollers run
+    // up to 60 invocations, so every partition has its own.
+    partitions: 24,
     deadLetterPartitions: 3,
     pollers: { min: 2, max: 12 },
     api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
     logRetentionDays: 90,
+    tracing: true,
     retainData: true,
     seedCatalogue: false,
     alarms: {
@@ -187,11 +199,14 @@ export const PROFILES: Record<string, PipelineConfig> = {
     region: 'eu-west-1',
     availabilityZones: DEV_AZS,
     cluster: { mode: 'serverless' },
-    partitions: 3,
+    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+    // five of them at once (five concurrent invocations per poller).
+    partitions: 6,
     deadLetterPartitions: 1,
     pollers: { min: 1, max: 1 },
     api: { throttleRatePerSecond: 50, throttleBurst: 100 },
     logRetentionDays: 7,
+    tracing: true,
     retainData: false,
     seedCatalogue: true,
     alarms: {

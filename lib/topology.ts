@@ -5,7 +5,7 @@
  * nothing else spells a topic name, an event type or a consumer group. It is plain data with no
  * CDK import, so Lambda bundles and the local runtime can import it too.
  */
-import { type FunctionSettings, nodeOnArm } from './function-settings';
+import { type FunctionSettings, LAMBDA_ONE_VCPU_MB, nodeOnArm } from './function-settings';
 
 export const DOMAINS = ['orders', 'payments', 'inventory', 'shipping', 'notifications', 'users'] as const;
 export type Domain = (typeof DOMAINS)[number];
@@ -290,7 +290,11 @@ export const SERVICE_SPECS = {
     tables: { payments: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    // Memory is CPU here: every consumer spends most of a batch computing (the SDK's request stack,
+    // validation, logs), so its memory sets its speed. Chosen with the AWS model (docs/TUNING.md,
+    // "Function memory"): where a consumer is CPU-bound, more memory shortens its batches about as
+    // much as it raises the price per millisecond, so the cost per order barely moves.
+    ...nodeOnArm(1_024, 30),
   },
   inventory: {
     description: 'Reserves stock per SKU, all or nothing, and releases it on cancellation.',
@@ -300,7 +304,8 @@ export const SERVICE_SPECS = {
     tables: { inventory: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    // The slowest consumer per record (a write per step of each SKU): one vCPU.
+    ...nodeOnArm(LAMBDA_ONE_VCPU_MB, 30),
   },
   order: {
     description: 'The order saga and the only writer of the order view.',
@@ -323,7 +328,7 @@ export const SERVICE_SPECS = {
     tables: { orders: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    ...nodeOnArm(1_024, 30),
   },
   shipping: {
     description: 'Prepares a shipment (carrier, tracking number) for each confirmed order.',
@@ -347,7 +352,8 @@ export const SERVICE_SPECS = {
     tables: {},
     effectsOnce: 'event-ids',
     notifies: true,
-    ...nodeOnArm(256, 30),
+    // Powertools idempotency and an SNS publish per record: the second slowest, one vCPU.
+    ...nodeOnArm(LAMBDA_ONE_VCPU_MB, 30),
   },
 } as const satisfies Record<ServiceName, ServiceSpec>;
 

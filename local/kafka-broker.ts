@@ -166,6 +166,11 @@ export class KafkaBroker {
     return `127.0.0.1:${this.options.port}`;
   }
 
+  /** The broker's process id while it runs (the bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
+  }
+
   /** Fetches jars if needed, formats the log dir on first use, starts the broker, waits until it listens. */
   async start(timeoutMs = 90_000): Promise<void> {
     const log = this.options.log ?? (() => undefined);

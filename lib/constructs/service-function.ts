@@ -71,7 +71,8 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       architecture: ARCHITECTURES[props.settings.architecture],
       memorySize: props.settings.memoryMb,
       timeout: Duration.seconds(props.settings.timeoutSeconds),
-      tracing: lambda.Tracing.ACTIVE,
+      // Per profile (lib/config.ts): off, the function does not load the tracer at all.
+      tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       vpc: props.network.vpc,
@@ -83,6 +84,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         [ENV.powertoolsLogLevel]: LOG_LEVEL,
         [ENV.kafkaBootstrapServers]: props.cluster.bootstrapServers,
         [ENV.kafkaAuth]: 'iam',
+        ...(config.tracing ? {} : { [ENV.powertoolsTraceEnabled]: 'false' }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -56,7 +56,7 @@ export class ApiStack extends Stack {
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        tracingEnabled: true,
+        tracingEnabled: config.tracing,
         metricsEnabled: true,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),

@@ -53,6 +53,13 @@ function messageBytes(message: Message): number {
 /** One acknowledged send: what a local tool that watches a producer (npm run invoke) is told. */
 export type SentBatch = readonly { readonly topic: string; readonly messages: readonly Message[] }[];
 
+/**
+ * Runs around each actual send to the broker: after coalescing, so one call per kafkajs sendBatch,
+ * whatever number of records share it. Only the bench's AWS model sets one (it counts sends and adds a
+ * modelled MSK round trip, bench/aws-model); in production `send` runs as it is.
+ */
+export type SendInterceptor = (send: () => Promise<void>, batch: SentBatch) => Promise<void>;
+
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
@@ -63,6 +70,7 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     (message) => messageBytes(message),
     MAX_EVENT_BYTES,
   );
+  private interceptor?: SendInterceptor;
 
   constructor(
     private readonly kafka: ProducerFactory,
@@ -85,6 +93,11 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await this.sendBatch([{ topic, messages }]);
   }
 
+  /** Sets (or, with undefined, removes) the SendInterceptor of every later send. */
+  interceptSends(interceptor: SendInterceptor | undefined): void {
+    this.interceptor = interceptor;
+  }
+
   async disconnect(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
@@ -100,7 +113,10 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     const batch = topicMessages.map(({ topic, messages }) => ({ topic, messages: [...messages] }));
     try {
       const producer = await this.connected();
-      await producer.sendBatch({ topicMessages: batch, acks: -1, timeout: this.timeoutMs });
+      const send = async () => {
+        await producer.sendBatch({ topicMessages: batch, acks: -1, timeout: this.timeoutMs });
+      };
+      await (this.interceptor ? this.interceptor(send, batch) : send());
     } catch (error) {
       // A broken connection is rebuilt on the next call rather than reused.
       await this.disconnect().catch(() => undefined);

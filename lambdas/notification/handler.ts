@@ -3,10 +3,10 @@
  * sending through SNS on AWS or the file outbox in the local runtime (see notifierFromEnv).
  */
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
-import { notificationHandlers } from './core';
+import { notificationHandlers, SERVICE } from './core';
 import { notifierFromEnv } from './notifier';
 
-export const handler = kafkaHandler('notification', ({ log, publisher }) =>
+export const handler = kafkaHandler(SERVICE, ({ log, publisher }) =>
   notificationHandlers({
     notifier: notifierFromEnv(),
     publisher,

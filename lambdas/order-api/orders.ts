@@ -5,7 +5,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { toPublicView } from '../order/view';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { CreateOrderRequest } from '../shared/events/types.generated';
-import type { OrderApiDeps } from './deps';
+import { type OrderApiDeps, SERVICE } from './deps';
 import { json, problem } from './http';
 
 export type { CreateOrderRequest };
@@ -89,7 +89,7 @@ export async function createOrder(
     {
       subject: orderId,
       correlationId,
-      ...(keyed === undefined ? {} : { id: deterministicId('order-api', orderId, 'OrderCreated') }),
+      ...(keyed === undefined ? {} : { id: deterministicId(SERVICE, orderId, 'OrderCreated') }),
     },
   );
   await deps.publisher.publish([event]);

@@ -22,7 +22,8 @@ import type { DeadLetterSink } from './dead-letter';
 import type { KafkaBatchResponse } from './msk-event';
 import type { EventPublisher } from './publisher';
 
-export interface ServiceRuntime {
+/** What a handler map is made from: the service's logger, twice, and its publisher. */
+export interface ConsumerRuntime {
   readonly logger: Instruments['logger'];
   /** The same logger behind the small interface the cores take. */
   readonly log: ConsumerLogger;
@@ -57,7 +58,7 @@ export function consumerLogger(logger: Instruments['logger']): ConsumerLogger {
 }
 
 export function instrumentedConsumer(
-  makeHandlers: (runtime: ServiceRuntime) => EventHandlers,
+  makeHandlers: (runtime: ConsumerRuntime) => EventHandlers,
   wiring: ConsumerWiring,
 ): (event: unknown, context: Context) => Promise<KafkaBatchResponse> {
   const { instruments, publisher, idempotency, deadLetters } = wiring;

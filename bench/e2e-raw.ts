@@ -18,6 +18,7 @@ import {
   type Domain,
   type EventName,
   SERVICE_SPECS,
+  shortEventType,
 } from '../lib/topology';
 import { LOCAL_PROFILE } from '../local/runtime';
 import {
@@ -57,7 +58,7 @@ class RawServices {
   readonly shippedAt = new Map<string, number>();
 
   handle(service: ConsumerServiceName, type: string, orderId: string): Output[] {
-    const name = type.replace('orderpipeline.', '');
+    const name = shortEventType(type);
     const out = (domain: Domain, ...messages: Message[]) => [{ topic: rawTopic(domain), messages }];
     switch (`${service}:${name}`) {
       case 'payment:OrderCreated':

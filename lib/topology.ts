@@ -182,6 +182,11 @@ export function eventNameOf(type: string): EventName | undefined {
   return Object.hasOwn(EVENTS, name) ? (name as EventName) : undefined;
 }
 
+/** A CloudEvent `type` without the pipeline's prefix, for display: an event name, or whatever else it says. */
+export function shortEventType(type: string): string {
+  return type.startsWith(CLOUDEVENT_TYPE_PREFIX) ? type.slice(CLOUDEVENT_TYPE_PREFIX.length) : type;
+}
+
 /**
  * The largest CloudEvent (its JSON, in bytes) the pipeline carries. Producers refuse to publish a
  * bigger one and consumers dead-letter it. Domain topics accept records up to twice this, so an

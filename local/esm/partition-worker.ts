@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
-import { CLOUDEVENT_TYPE_PREFIX } from '../../lib/topology';
+import { shortEventType } from '../../lib/topology';
 import type { InvocationResult, Invoker, ResponseContext } from './invoke';
 import {
   type EventSource,
@@ -513,12 +513,7 @@ function describeRecord(record: MskRecord): { type: string; subject: string } {
       type?: unknown;
       subject?: unknown;
     };
-    const type =
-      typeof event.type === 'string'
-        ? event.type.startsWith(CLOUDEVENT_TYPE_PREFIX)
-          ? event.type.slice(CLOUDEVENT_TYPE_PREFIX.length)
-          : event.type
-        : '(no type)';
+    const type = typeof event.type === 'string' ? shortEventType(event.type) : '(no type)';
     return { type, subject: typeof event.subject === 'string' ? event.subject : '-' };
   } catch {
     return { type: '(not JSON)', subject: '-' };

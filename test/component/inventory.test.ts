@@ -27,6 +27,7 @@ import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord, MskEvent, MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import { cloudEventType, type EventName } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -185,10 +186,10 @@ async function reservation(orderId: string): Promise<Record<string, unknown> | u
 }
 
 function dataOf<N extends keyof EventData>(name: N, events: readonly CloudEvent[]): EventData[N][] {
-  return events.filter((e) => e.type === `orderpipeline.${name}`).map((e) => e.data as EventData[N]);
+  return events.filter((e) => e.type === cloudEventType(name)).map((e) => e.data as EventData[N]);
 }
 
-function idsOf(type: string): string[] {
+function idsOf(type: EventName): string[] {
   return publisher.ofType(type).map((e) => e.id);
 }
 

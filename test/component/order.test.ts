@@ -14,7 +14,7 @@ import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { proofInDomainWrites } from '../../lambdas/shared/idempotency';
 import { type ConsumerDeps, type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
-import { domainTopic, SERVICE_SPECS } from '../../lib/topology';
+import { domainTopic, eventNameOf, SERVICE_SPECS } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -98,7 +98,7 @@ function eventsFor(orderId: string) {
 }
 
 function nameOf(event: CloudEvent): SagaEventName {
-  return event.type.slice('orderpipeline.'.length) as SagaEventName;
+  return eventNameOf(event.type) as SagaEventName;
 }
 
 const silentLogger: ConsumerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -2,10 +2,12 @@
 
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { type DecodedRecord, decodeMskEvent, type MskEvent } from '../../lambdas/shared/kafka/msk-event';
-import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName } from '../../lib/topology';
+import { domainTopic, EVENTS, type EventName, eventNameOf } from '../../lib/topology';
 
 export function nameOf(event: CloudEvent): EventName {
-  return event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
+  const name = eventNameOf(event.type);
+  if (name === undefined) throw new Error(`"${event.type}" names no event of lib/topology.ts`);
+  return name;
 }
 
 /** One event of partition 0 of the first event's domain topic, offsets counting up from `offset`. */

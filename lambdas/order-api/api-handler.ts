@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
 import { flushMetrics, type Instruments, inSubsegment } from '../shared/observability';
 import type { OrderApiDeps } from './deps';
-import { requestCorrelationId, routeRequest } from './routes';
+import { matchResource, requestCorrelationId, routeRequest } from './routes';
 
 /** The reason recorded for a request that failed with an error instead of an answer (API Gateway sends 502). */
 export const UNHANDLED_ERROR_REASON = 'internal_error';
@@ -20,7 +20,7 @@ export function apiHandler(
   const { logger, metrics, tracer, service } = instruments;
   return async (event, context) => {
     logger.addContext(context);
-    const pathOrderId = /^\/orders\/([^/]+)\/?$/.exec(event.path)?.[1];
+    const pathOrderId = matchResource(event.path)?.rawParams.orderId;
     const correlationId = requestCorrelationId(event);
     logger.appendKeys({
       [LOG_KEYS.requestId]: event.requestContext?.requestId,

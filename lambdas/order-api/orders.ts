@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { apiRoute, routeKey } from '../../lib/api-routes';
 import { toPublicView } from '../order/view';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { CreateOrderRequest } from '../shared/events/types.generated';
@@ -23,7 +24,7 @@ const MAX_QUANTITY_PER_SKU = 100;
 export function orderIdForKey(caller: string, idempotencyKey: string): string {
   // A JSON array keeps the parts apart whatever characters they hold.
   const digest = createHash('sha256')
-    .update(JSON.stringify(['POST /orders', caller, idempotencyKey]))
+    .update(JSON.stringify([routeKey(apiRoute('createOrder')), caller, idempotencyKey]))
     .digest();
   let id = '';
   for (let i = 0; i < 26; i++) id += CROCKFORD.charAt((digest[i] as number) % 32);

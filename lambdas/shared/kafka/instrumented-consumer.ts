@@ -5,9 +5,8 @@
  * Takes every dependency, so tests run it with real Powertools and a real DynamoDB API.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
+import { LOG_KEYS, METRICS, type MetricName, metricUnit, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
 import type { CloudEvent } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
 import { flushMetrics, type Instruments, inSubsegment } from '../observability';
@@ -41,6 +40,16 @@ export interface ConsumerWiring {
   readonly now?: () => number;
 }
 
+/** The metric each count of a batch's outcome is emitted as, in the order of the EMF line. */
+const OUTCOME_METRICS: readonly [keyof BatchOutcome, MetricName][] = [
+  ['handled', METRICS.eventsHandled],
+  ['duplicates', METRICS.duplicatesSkipped],
+  ['deadLettered', METRICS.eventsDeadLettered],
+  ['failed', METRICS.eventsFailed],
+  ['skipped', METRICS.eventsSkipped],
+  ['deferred', METRICS.eventsDeferred],
+];
+
 /**
  * The log keys of the record being processed. Records of different keys run at the same time, so
  * the keys live in the record's async context, never on the shared logger.
@@ -67,12 +76,7 @@ export function instrumentedConsumer(
   const handlers = makeHandlers({ logger, log, publisher });
   const aroundRecord = recordScope(instruments, wiring.now ?? Date.now);
   const onOutcome = (outcome: BatchOutcome) => {
-    metrics.addMetric(METRICS.eventsHandled, MetricUnit.Count, outcome.handled);
-    metrics.addMetric(METRICS.duplicatesSkipped, MetricUnit.Count, outcome.duplicates);
-    metrics.addMetric(METRICS.eventsDeadLettered, MetricUnit.Count, outcome.deadLettered);
-    metrics.addMetric(METRICS.eventsFailed, MetricUnit.Count, outcome.failed);
-    metrics.addMetric(METRICS.eventsSkipped, MetricUnit.Count, outcome.skipped);
-    metrics.addMetric(METRICS.eventsDeferred, MetricUnit.Count, outcome.deferred);
+    for (const [count, name] of OUTCOME_METRICS) metrics.addMetric(name, metricUnit(name), outcome[count]);
   };
   return async (event, context) => {
     logger.addContext(context);
@@ -112,7 +116,8 @@ function recordScope(instruments: Instruments, now: () => number): AroundRecord 
         process,
       );
       if (result === 'handled' && event) {
-        metrics.addMetric(METRICS.eventAgeMs, MetricUnit.Milliseconds, Math.max(0, now() - Date.parse(event.time)));
+        const age = Math.max(0, now() - Date.parse(event.time));
+        metrics.addMetric(METRICS.eventAgeMs, metricUnit(METRICS.eventAgeMs), age);
       }
       return result;
     });

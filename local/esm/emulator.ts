@@ -23,6 +23,7 @@
 import type { Context } from 'aws-lambda';
 import type { Consumer, Kafka, Producer } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import { onFailureRecord } from '../../lambdas/shared/kafka/on-failure-record';
 import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   type ConsumerServiceName,
@@ -36,7 +37,6 @@ import type { FunctionObserver } from '../function-observer';
 import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
-import { onFailureRecord } from './on-failure-record';
 import {
   type BatchSettings,
   type CounterName,

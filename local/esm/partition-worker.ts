@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import type { FailureCondition, FailureDetails } from '../../lambdas/shared/kafka/on-failure-record';
 import { shortEventType } from '../../lib/topology';
 import type { InvocationResult, Invoker, ResponseContext } from './invoke';
 import {
@@ -33,7 +34,6 @@ import {
   partitionKey,
   serializedSize,
 } from './msk-event-builder';
-import type { FailureCondition, FailureDetails } from './on-failure-record';
 import type { EsmReading } from './readings';
 
 export interface BatchSettings {

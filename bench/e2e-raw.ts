@@ -20,6 +20,7 @@ import {
   SERVICE_SPECS,
   shortEventType,
 } from '../lib/topology';
+import { LOCAL_CONSUMER_TUNING } from '../local/consumer-tuning';
 import { LOCAL_PROFILE } from '../local/runtime';
 import {
   CompletionObserver,
@@ -194,9 +195,7 @@ async function startConsumer(
   // The same fetch settings as the MSK trigger emulator, so both sides poll alike.
   const consumer = kafka.consumer({
     groupId: `${RAW_PREFIX}${service}.${domain}`,
-    sessionTimeout: 6_000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
+    ...LOCAL_CONSUMER_TUNING,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [rawTopic(domain)], fromBeginning: true });

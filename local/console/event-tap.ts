@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Consumer, Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
+import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { OffsetsSnapshot } from '../kafka-offsets';
 import { EventStore } from './event-store';
 import { tappedEvent } from './tapped-event';
@@ -52,9 +53,7 @@ export class EventTap {
     const consumer = kafka.consumer({
       groupId: `local-console.${randomUUID().slice(0, 8)}`,
       allowAutoTopicCreation: false,
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...LOCAL_CONSUMER_TUNING,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -21,17 +21,12 @@ import type { SentBatch } from '../../lambdas/shared/kafka/publisher';
 import { CONSUMER_SERVICES, type ConsumerServiceName, shortEventType, tablesOf } from '../../lib/topology';
 import type { FaultInjection, KafkaLambdaHandler, TriggerTarget } from '../../local/faults';
 import { quiesce } from '../../local/reliability/topic-log';
+import { sampleOrderRequest } from '../../local/samples';
 import { TEST_BOOTSTRAP } from './broker';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 
 /** The README's example order. */
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest();
 
 /** Issue 12, item 4: DynamoDB calls per happy-path order, across all consumers. */
 const MAX_CALLS_PER_ORDER = 16;

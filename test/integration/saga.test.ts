@@ -9,16 +9,11 @@ import { Kafka, type KafkaMessage, logLevel } from '../../lambdas/shared/kafka/d
 import { domainTopic } from '../../lib/topology';
 import { freePort } from '../../local/free-port';
 import { LocalRuntime } from '../../local/runtime';
+import { sampleOrderRequest } from '../../local/samples';
 import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest();
 
 async function post(api: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${api}/orders`, {

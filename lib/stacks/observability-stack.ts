@@ -259,6 +259,16 @@ export class ObservabilityStack extends Stack {
     return created;
   }
 
+  /** Every rule's alarm on every watched thing, in that order; `subject` makes each construct id its own. */
+  private alarmEach<T>(watched: readonly T[], rules: readonly AlarmRule<T>[], subject: (w: T) => string): void {
+    const t = this.thresholds;
+    for (const w of watched) {
+      for (const rule of rules) {
+        this.alarm(rule.family, subject(w), rule.metric(w), rule.threshold(t), rule.description(w, t), rule.shape(t));
+      }
+    }
+  }
+
   private watchApi(api: ApiStack): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '# API', width: 24, height: 1 }),
@@ -335,13 +345,7 @@ export class ObservabilityStack extends Stack {
         width: 8,
       }),
     );
-    const t = this.thresholds;
-    for (const consumer of consumers) {
-      for (const a of HANDLER_ALARMS) {
-        const id = pascalCase(consumer.service);
-        this.alarm(a.family, id, a.metric(consumer), a.threshold(t), a.description(consumer, t), a.shape(t));
-      }
-    }
+    this.alarmEach(consumers, HANDLER_ALARMS, (c) => pascalCase(c.service));
   }
 
   /**
@@ -377,13 +381,7 @@ export class ObservabilityStack extends Stack {
         width: 8,
       }),
     );
-    const t = this.thresholds;
-    for (const s of mappings) {
-      for (const a of SUBSCRIPTION_ALARMS) {
-        const id = pascalCase(s.consumerGroupId);
-        this.alarm(a.family, id, a.metric(s), a.threshold(t), a.description(s, t), a.shape(t));
-      }
-    }
+    this.alarmEach(mappings, SUBSCRIPTION_ALARMS, (s) => pascalCase(s.consumerGroupId));
   }
 
   /** Provisioned clusters only: MSK Serverless publishes no broker metrics. */

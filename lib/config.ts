@@ -119,46 +119,48 @@ export interface PipelineConfig {
 
 const DEV_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
-export const PROFILES: Record<string, PipelineConfig> = {
-  dev: {
-    profile: 'dev',
-    region: 'eu-west-1',
-    availabilityZones: DEV_AZS,
-    cluster: {
-      mode: 'provisioned',
-      // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
-      // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
-      // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
-      // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
-      brokerType: 'kafka.m7g.large',
-      brokerCount: 3,
-      volumeSizeGiB: 20,
-      enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
-      replicationFactor: 3,
-      minInsyncReplicas: 2,
-    },
-    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
-    // five of them at once (five concurrent invocations per poller).
-    partitions: 6,
-    deadLetterPartitions: 1,
-    pollers: { min: 1, max: 1 },
-    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
-    logRetentionDays: 7,
-    tracing: true,
-    retainData: false,
-    seedCatalogue: true,
-    alarms: {
-      maxOffsetLag: 1_000,
-      maxFunctionErrors: 5,
-      maxDeadLetters: 0,
-      maxBrokerCpuPercent: 80,
-      maxBrokerDiskPercent: 80,
-      maxApi5xx: 5,
-      maxEventsFailed: 5,
-      maxEventAgeMs: 60_000,
-      lagNotReportedMinutes: 15,
-    },
+const DEV: PipelineConfig = {
+  profile: 'dev',
+  region: 'eu-west-1',
+  availabilityZones: DEV_AZS,
+  cluster: {
+    mode: 'provisioned',
+    // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
+    // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
+    // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
+    // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
+    brokerType: 'kafka.m7g.large',
+    brokerCount: 3,
+    volumeSizeGiB: 20,
+    enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
+    replicationFactor: 3,
+    minInsyncReplicas: 2,
   },
+  // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+  // five of them at once (five concurrent invocations per poller).
+  partitions: 6,
+  deadLetterPartitions: 1,
+  pollers: { min: 1, max: 1 },
+  api: { throttleRatePerSecond: 50, throttleBurst: 100 },
+  logRetentionDays: 7,
+  tracing: true,
+  retainData: false,
+  seedCatalogue: true,
+  alarms: {
+    maxOffsetLag: 1_000,
+    maxFunctionErrors: 5,
+    maxDeadLetters: 0,
+    maxBrokerCpuPercent: 80,
+    maxBrokerDiskPercent: 80,
+    maxApi5xx: 5,
+    maxEventsFailed: 5,
+    maxEventAgeMs: 60_000,
+    lagNotReportedMinutes: 15,
+  },
+};
+
+export const PROFILES: Record<string, PipelineConfig> = {
+  dev: DEV,
   prod: {
     profile: 'prod',
     region: 'eu-west-1',
@@ -194,33 +196,8 @@ export const PROFILES: Record<string, PipelineConfig> = {
       lagNotReportedMinutes: 15,
     },
   },
-  'dev-serverless': {
-    profile: 'dev-serverless',
-    region: 'eu-west-1',
-    availabilityZones: DEV_AZS,
-    cluster: { mode: 'serverless' },
-    // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
-    // five of them at once (five concurrent invocations per poller).
-    partitions: 6,
-    deadLetterPartitions: 1,
-    pollers: { min: 1, max: 1 },
-    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
-    logRetentionDays: 7,
-    tracing: true,
-    retainData: false,
-    seedCatalogue: true,
-    alarms: {
-      maxOffsetLag: 1_000,
-      maxFunctionErrors: 5,
-      maxDeadLetters: 0,
-      maxBrokerCpuPercent: 80,
-      maxBrokerDiskPercent: 80,
-      maxApi5xx: 5,
-      maxEventsFailed: 5,
-      maxEventAgeMs: 60_000,
-      lagNotReportedMinutes: 15,
-    },
-  },
+  // The dev profile on MSK Serverless: everything else as dev.
+  'dev-serverless': { ...DEV, profile: 'dev-serverless', cluster: { mode: 'serverless' } },
 };
 
 export class ConfigError extends Error {

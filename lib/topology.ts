@@ -169,8 +169,22 @@ export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 /** CloudEvents `type` attribute of an event: namespaced, and the value ESM filters match on. */
 export const CLOUDEVENT_TYPE_PREFIX = 'orderpipeline.';
-export function cloudEventType(event: EventName): string {
+export type CloudEventType<N extends EventName = EventName> = `${typeof CLOUDEVENT_TYPE_PREFIX}${N}`;
+
+export function cloudEventType<N extends EventName>(event: N): CloudEventType<N> {
   return `${CLOUDEVENT_TYPE_PREFIX}${event}`;
+}
+
+/** The event a CloudEvent `type` names, or undefined when it names none of the topology's events. */
+export function eventNameOf(type: string): EventName | undefined {
+  if (!type.startsWith(CLOUDEVENT_TYPE_PREFIX)) return undefined;
+  const name = type.slice(CLOUDEVENT_TYPE_PREFIX.length);
+  return Object.hasOwn(EVENTS, name) ? (name as EventName) : undefined;
+}
+
+/** A CloudEvent `type` without the pipeline's prefix, for display: an event name, or whatever else it says. */
+export function shortEventType(type: string): string {
+  return type.startsWith(CLOUDEVENT_TYPE_PREFIX) ? type.slice(CLOUDEVENT_TYPE_PREFIX.length) : type;
 }
 
 /**
@@ -361,6 +375,24 @@ export function serviceSpec(service: ServiceName): ServiceSpec {
   return SERVICE_SPECS[service];
 }
 
+type ServiceSpecs = typeof SERVICE_SPECS;
+
+/**
+ * The events a service's subscriptions deliver, as a union the compiler sees: the handler map of a
+ * Kafka-triggered service must have exactly these keys (lambdas/shared/kafka/kafka-handler.ts).
+ */
+export type SubscribedEvent<S extends ServiceName> = ServiceSpecs[S]['subscriptions'][number]['events'][number];
+
+/** The events a service may publish: those whose `producer` it is. Its publisher takes no others. */
+export type PublishedEvent<S extends ServiceName> = {
+  [E in EventName]: (typeof EVENTS)[E]['producer'] extends S ? E : never;
+}[EventName];
+
+/** The tables a service uses (tablesOf): its domain tables, and idempotency when its effects need event ids. */
+export type ServiceTable<S extends ServiceName> =
+  | Extract<keyof ServiceSpecs[S]['tables'], TableName>
+  | (ServiceSpecs[S] extends { readonly effectsOnce: 'event-ids' } ? 'idempotency' : never);
+
 export const CONSUMER_SERVICES = SERVICES.filter((s): s is ConsumerServiceName => SERVICE_SPECS[s].trigger === 'kafka');
 
 export function domainTopic(domain: Domain): string {
@@ -391,9 +423,10 @@ export const TOPICS: readonly TopicSpec[] = [
 ];
 
 /** Every table a service uses: its domain tables, and the idempotency table when effects need event ids. */
-export function tablesOf(service: ServiceName): Partial<Record<TableName, 'read' | 'readWrite'>> {
+export function tablesOf<S extends ServiceName>(service: S): Readonly<Record<ServiceTable<S>, 'read' | 'readWrite'>> {
   const spec: ServiceSpec = SERVICE_SPECS[service];
-  return spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+  const tables = spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+  return tables as Record<ServiceTable<S>, 'read' | 'readWrite'>;
 }
 
 /** Topics a service reads from. */
@@ -402,14 +435,14 @@ export function consumedTopics(service: ServiceName): string[] {
 }
 
 /** Events a service publishes, derived from the producer field of each event. */
-export function publishedEvents(service: ServiceName): EventName[] {
-  return EVENT_NAMES.filter((e) => EVENTS[e].producer === service);
+export function publishedEvents<S extends ServiceName>(service: S): PublishedEvent<S>[] {
+  return EVENT_NAMES.filter((e): e is PublishedEvent<S> => EVENTS[e].producer === service);
 }
 
-/** Events a service reads: every event type its subscriptions deliver. */
-export function consumedEvents(service: ServiceName): EventName[] {
+/** Events a service reads: every event type its subscriptions deliver, in the order of EVENTS. */
+export function consumedEvents<S extends ServiceName>(service: S): SubscribedEvent<S>[] {
   const subscribed = new Set<EventName>(serviceSpec(service).subscriptions.flatMap((s) => s.events));
-  return EVENT_NAMES.filter((e) => subscribed.has(e));
+  return EVENT_NAMES.filter((e): e is SubscribedEvent<S> => subscribed.has(e));
 }
 
 /**

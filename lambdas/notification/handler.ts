@@ -4,11 +4,11 @@
  */
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
 import { eventIdIdempotency } from '../shared/powertools-idempotency';
-import { notificationHandlers } from './core';
+import { notificationHandlers, SERVICE } from './core';
 import { notifierFromEnv } from './notifier';
 
 export const handler = kafkaHandler(
-  'notification',
+  SERVICE,
   ({ log, publisher }) =>
     notificationHandlers({
       notifier: notifierFromEnv(),

@@ -23,6 +23,8 @@
 import type { Context } from 'aws-lambda';
 import type { Consumer, Kafka, Producer } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import { onFailureRecord } from '../../lambdas/shared/kafka/on-failure-record';
+import { MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-settings';
 import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   type ConsumerServiceName,
@@ -32,11 +34,11 @@ import {
   SERVICE_SPECS,
   type SubscriptionSpec,
 } from '../../lib/topology';
+import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { FunctionObserver } from '../function-observer';
 import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
-import { onFailureRecord } from './on-failure-record';
 import {
   type BatchSettings,
   type CounterName,
@@ -107,18 +109,14 @@ export interface EsmEmulatorStats {
 
 /** Lambda applies at most 10 retries when they are infinite and an on-failure destination is set. */
 const RETRIES_WHEN_INFINITE_WITH_DESTINATION = 10;
-/** Kafka ESMs only accept functions with a timeout of 14 minutes or less. */
-const MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS = 14 * 60;
 const DEFAULT_RETRY_DELAY_MS = 100;
 /** How long stop() waits for handlers that outlived their timeout (Lambda would have killed them). */
 const ABANDONED_HANDLER_WAIT_MS = 5_000;
 
-/** Short session and fetch waits: quick local latency, quick rebalances and shutdown. */
+/** The local consumers' short waits (../consumer-tuning.ts), and a trigger's own ways. */
 const CONSUMER_TUNING = {
-  sessionTimeout: 6_000, // the broker's group.min.session.timeout.ms
+  ...LOCAL_CONSUMER_TUNING,
   rebalanceTimeout: 10_000,
-  heartbeatInterval: 500,
-  maxWaitTimeInMs: 100,
 } as const;
 
 export class EsmConfigError extends Error {

@@ -20,6 +20,7 @@ export class TopicLog {
   readonly records: SeenRecord[] = [];
   private readonly next = new Map<string, number>();
   private consumer?: Consumer;
+  private stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -27,7 +28,12 @@ export class TopicLog {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `reliability-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const consumer = this.kafka.consumer({
+      groupId: `reliability-reader-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      // Restarts after a broker restart, but not once stop() has begun (a timer would outlive it).
+      retry: { restartOnFailure: async () => !this.stopped },
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: TOPICS.map((t) => t.name), fromBeginning: true });
@@ -41,6 +47,7 @@ export class TopicLog {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect();
   }
 

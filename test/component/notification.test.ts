@@ -24,6 +24,7 @@ import { PublishError } from '../../lambdas/shared/kafka/publisher';
 import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { ENV } from '../../lib/runtime-contract';
 import { domainTopic } from '../../lib/topology';
+import { sampleData } from '../../local/samples';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -44,25 +45,8 @@ function newId(prefix: 'ord' | 'usr'): string {
 }
 
 function orderConfirmed(orderId: string, email = 'ada@example.com'): CloudEvent<EventData['OrderConfirmed']> {
-  return createEvent(
-    'OrderConfirmed',
-    {
-      orderId,
-      customerId: 'c-42',
-      email,
-      totalCents: 3998,
-      currency: 'GBP',
-      items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 1999 }],
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-    },
-    { subject: orderId, correlationId: CORRELATION_ID },
-  );
+  const data = sampleData('OrderConfirmed', { orderId, email });
+  return createEvent('OrderConfirmed', data, { subject: orderId, correlationId: CORRELATION_ID });
 }
 
 function orderCancelled(orderId: string): CloudEvent<EventData['OrderCancelled']> {

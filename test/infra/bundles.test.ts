@@ -157,7 +157,7 @@ describe('function bundles, built as CDK builds them', () => {
     '%s carries Powertools idempotency (and its JMESPath) only if it uses the idempotency table',
     (name) => {
       // Prepare: order-api keeps Idempotency-Key records there, notification its event ids.
-      const uses = isService(name) && tablesOf(name).idempotency !== undefined;
+      const uses = isService(name) && 'idempotency' in tablesOf(name);
 
       // Act
       const inputs = bundledInputs(bundles.get(name) as BuiltBundle);

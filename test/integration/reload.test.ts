@@ -9,16 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../local/paths';
 import type { LocalRuntime } from '../../local/runtime';
+import { sampleOrderRequest } from '../../local/samples';
 import { eventually } from '../support/eventually';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 1 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest({ items: [{ sku: 'SKU-001', quantity: 1 }] });
 const GB_CARRIER = "if (country === 'GB') return 'royal_mail';";
 
 describe('reload on save', () => {

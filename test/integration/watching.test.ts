@@ -12,19 +12,14 @@ import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from '../../lib/topology';
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
 import type { LocalRuntime } from '../../local/runtime';
+import { sampleOrderRequest } from '../../local/samples';
 import { consoleTestBrowser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest();
 const SAGA_OF_A_SHIPPED_ORDER = [
   'OrderCreated',
   'PaymentCompleted',

@@ -4,17 +4,24 @@
  * the execution environment; each invocation only adds its context.
  */
 import type { Context } from 'aws-lambda';
-import { type ConsumerServiceName, deadLetterTopic, SERVICE_SPECS, subscriptionOf } from '../../../lib/topology';
-import { kafkaSettings } from '../env';
+import {
+  type ConsumerServiceName,
+  deadLetterTopic,
+  SERVICE_SPECS,
+  type ServiceTable,
+  type SubscribedEvent,
+  subscriptionOf,
+} from '../../../lib/topology';
+import { kafkaSettings, tableNamesOf } from '../env';
 import { type IdempotencyGuard, proofInDomainWrites } from '../idempotency';
 import { instrumentsFor } from '../observability';
 import { kafkaConfig } from './connection';
-import type { EventHandlers } from './consumer';
+import type { HandlersOf } from './consumer';
 import { kafkaDeadLetters } from './dead-letter';
-import { instrumentedConsumer, type ServiceRuntime } from './instrumented-consumer';
+import { type ConsumerRuntime, instrumentedConsumer } from './instrumented-consumer';
 import type { KafkaBatchResponse } from './msk-event';
 import { ProducerOnlyKafka } from './producer-driver';
-import { KafkaProducer, type SentBatch } from './publisher';
+import { KafkaProducer, type PublisherOf, type SentBatch } from './publisher';
 
 const producers = new Map<string, KafkaProducer>();
 const sentListeners = new Set<(clientId: string, batch: SentBatch) => void>();
@@ -88,13 +95,38 @@ export function idempotencyFor(service: ConsumerServiceName, options: KafkaHandl
   return eventIdIdempotency ? eventIdIdempotency(service) : proofInDomainWrites;
 }
 
-export function kafkaHandler(
-  service: ConsumerServiceName,
-  makeHandlers: (runtime: ServiceRuntime) => EventHandlers,
+/** What a service's handler map is made from, typed by the service's entry in lib/topology.ts. */
+export interface ServiceRuntime<S extends ConsumerServiceName> extends ConsumerRuntime {
+  readonly service: S;
+  /** Takes only the events the service produces. */
+  readonly publisher: PublisherOf<S>;
+  /** The name of each table the topology gives the service (tablesOf), and no other. */
+  readonly tables: Readonly<Record<ServiceTable<S>, string>>;
+}
+
+/**
+ * A handler map in which a handler of an event the service does not subscribe to must be of a type
+ * no function has (a sentence), so an extra handler fails to compile and the error says why.
+ */
+export type OnlySubscribed<S extends ConsumerServiceName, H> = H & {
+  readonly [N in Exclude<keyof H, SubscribedEvent<S>>]: `${S} does not subscribe to ${N & string} (lib/topology.ts)`;
+};
+
+/**
+ * The Lambda handler of a Kafka-triggered service. Everything follows from `service`: the handler
+ * map must have exactly the events its subscriptions deliver, the publisher takes only the events
+ * it produces, `tables` holds only the tables it uses, and the dead-letter topic, idempotency and
+ * concurrency are the topology's. Reads the tables' names from the environment at once, so a
+ * missing one fails the cold start with its name.
+ */
+export function kafkaHandler<S extends ConsumerServiceName, H extends HandlersOf<S>>(
+  service: S,
+  makeHandlers: (runtime: ServiceRuntime<S>) => OnlySubscribed<S, H>,
   options: KafkaHandlerOptions = {},
 ): (event: unknown, context: Context) => Promise<KafkaBatchResponse> {
   const kafka = sharedProducer(service);
-  return instrumentedConsumer(makeHandlers, {
+  const tables = tableNamesOf(service);
+  return instrumentedConsumer((runtime) => makeHandlers({ ...runtime, service, tables }), {
     instruments: instrumentsFor(service),
     publisher: kafka,
     idempotency: idempotencyFor(service, options),

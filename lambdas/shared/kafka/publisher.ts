@@ -6,16 +6,28 @@
  * at the same time (the records of one invocation) share one send (./send-coalescer.ts).
  */
 
-import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
+import {
+  domainTopic,
+  EVENTS,
+  type EventName,
+  eventNameOf,
+  MAX_EVENT_BYTES,
+  type PublishedEvent,
+  type ServiceName,
+} from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
-import type { CloudEvent } from '../events/validation';
+import type { CloudEvent, OutgoingEvent } from '../events/validation';
 import { type Message, Partitioners, type Producer, type ProducerFactory } from './producer-driver';
 import { SendCoalescer, type TopicMessages } from './send-coalescer';
 
-export interface EventPublisher {
+/** Publishes events of the types `N`; a service's publisher takes only the events it produces. */
+export interface EventPublisher<N extends EventName = EventName> {
   /** Resolves once every event is acknowledged by all in-sync replicas. */
-  publish(events: readonly CloudEvent[]): Promise<void>;
+  publish(events: readonly OutgoingEvent<N>[]): Promise<void>;
 }
+
+/** The publisher a service's core is given: only the events whose producer it is (lib/topology.ts). */
+export type PublisherOf<S extends ServiceName> = EventPublisher<PublishedEvent<S>>;
 
 export interface RawRecordSink {
   send(topic: string, messages: Message[]): Promise<void>;
@@ -38,10 +50,9 @@ export function toKafkaMessage(event: CloudEvent): Message {
 }
 
 export function topicOf(event: CloudEvent): string {
-  const name = event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
-  const spec = EVENTS[name];
-  if (!spec) throw new PublishError(`no topic for event type "${event.type}"`);
-  return domainTopic(spec.domain);
+  const name = eventNameOf(event.type);
+  if (name === undefined) throw new PublishError(`no topic for event type "${event.type}"`);
+  return domainTopic(EVENTS[name].domain);
 }
 
 function messageBytes(message: Message): number {

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { LOG_KEYS, METRICS, metricUnit, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
+import { invocationDeadlineOf, withinInvocationDeadline } from '../shared/invocation-deadline';
 import { flushMetrics, type Instruments, inSubsegment } from '../shared/observability';
 import type { OrderApiDeps } from './deps';
 import { matchResource, requestCorrelationId, routeRequest } from './routes';
@@ -27,11 +28,9 @@ export function apiHandler(
       ...(pathOrderId ? { [LOG_KEYS.orderId]: pathOrderId } : {}),
     });
     try {
-      return await inSubsegment(
-        service,
-        `## ${service}.handler`,
-        { [TRACE_ANNOTATIONS.orderId]: pathOrderId },
-        async () => {
+      // No remote call after the invocation's deadline (../shared/invocation-deadline.ts).
+      return await withinInvocationDeadline(invocationDeadlineOf(context), () =>
+        inSubsegment(service, `## ${service}.handler`, { [TRACE_ANNOTATIONS.orderId]: pathOrderId }, async () => {
           tracer.annotateColdStart();
           let response: APIGatewayProxyResult;
           try {
@@ -49,7 +48,7 @@ export function apiHandler(
           if (response.statusCode >= 400) rejected(errorCodeOf(response));
           logger.info('request', { method: event.httpMethod, path: event.path, status: response.statusCode });
           return response;
-        },
+        }),
       );
     } finally {
       logger.removeKeys([LOG_KEYS.requestId, LOG_KEYS.correlationId, LOG_KEYS.orderId]);

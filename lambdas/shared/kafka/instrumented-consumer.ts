@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { LOG_KEYS, METRICS, type MetricName, metricUnit, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
 import type { CloudEvent } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
+import { invocationDeadlineOf, withinInvocationDeadline } from '../invocation-deadline';
 import { flushMetrics, type Instruments, inSubsegment } from '../observability';
 import {
   type AroundRecord,
@@ -80,24 +81,27 @@ export function instrumentedConsumer(
   };
   return async (event, context) => {
     logger.addContext(context);
+    // Work this invocation started makes no remote call after its deadline (../invocation-deadline.ts).
     try {
-      return await inSubsegment(service, `## ${service}.handler`, {}, () => {
-        tracer.annotateColdStart();
-        return consumeBatch(
-          event,
-          {
-            handlers,
-            idempotency,
-            deadLetters,
-            logger: log,
-            onOutcome,
-            aroundRecord,
-            ...(wiring.concurrency ? { concurrency: wiring.concurrency } : {}),
-            ...(wiring.now ? { now: wiring.now } : {}),
-          },
-          context,
-        );
-      });
+      return await withinInvocationDeadline(invocationDeadlineOf(context), () =>
+        inSubsegment(service, `## ${service}.handler`, {}, () => {
+          tracer.annotateColdStart();
+          return consumeBatch(
+            event,
+            {
+              handlers,
+              idempotency,
+              deadLetters,
+              logger: log,
+              onOutcome,
+              aroundRecord,
+              ...(wiring.concurrency ? { concurrency: wiring.concurrency } : {}),
+              ...(wiring.now ? { now: wiring.now } : {}),
+            },
+            context,
+          );
+        }),
+      );
     } finally {
       flushMetrics(metrics);
     }

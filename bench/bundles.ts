@@ -11,16 +11,10 @@ import { build, type Metafile } from 'esbuild';
 import { bundleAliases, FUNCTION_BUNDLE } from '../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../lib/function-settings';
 import { ENV, tableEnvVar } from '../lib/runtime-contract';
-import { SERVICE_SPECS, SERVICES, TABLES } from '../lib/topology';
+import { TABLES } from '../lib/topology';
 import { type Stats, stats } from './stats';
 
 export const REPO_ROOT = join(__dirname, '..');
-
-/** Every function the stacks deploy: the services, and the topic admin of MSK Serverless profiles. */
-export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry: string }[] = [
-  ...SERVICES.map((s) => ({ name: s, entry: SERVICE_SPECS[s].entry })),
-  { name: 'topic-admin', entry: 'lambdas/topic-admin/handler.ts' },
-];
 
 export interface BuiltBundle {
   readonly name: string;

@@ -6,7 +6,19 @@
  */
 
 import { esbuildTarget, LAMBDA_NODE_RUNTIME } from './function-settings';
-import { SERVICES, type ServiceName } from './topology';
+import { SERVICE_SPECS, SERVICES, type ServiceName } from './topology';
+
+/** The topic admin's handler entry: a function of MSK Serverless profiles (lib/stacks/kafka-stack.ts), not a topology service. */
+export const TOPIC_ADMIN_ENTRY = 'lambdas/topic-admin/handler.ts';
+
+/**
+ * Every function the stacks deploy, by name, with its handler entry relative to the repository
+ * root: the topology's services (their `entry` in lib/topology.ts) and the topic admin.
+ */
+export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry: string }[] = [
+  ...SERVICES.map((s) => ({ name: s, entry: SERVICE_SPECS[s].entry })),
+  { name: 'topic-admin', entry: TOPIC_ADMIN_ENTRY },
+];
 
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";

@@ -174,6 +174,19 @@ export class KafkaBroker {
   /** Fetches jars if needed, formats the log dir on first use, starts the broker, waits until it listens. */
   async start(timeoutMs = 90_000): Promise<void> {
     const log = this.options.log ?? (() => undefined);
+    await this.assertPortsFree();
+    checkJava();
+    const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
+    const classpath = `${libs}/*`;
+    const config = this.writeConfig(classpath, log);
+    log(`Starting Kafka ${KAFKA_VERSION.local} on ${this.bootstrapServers}...`);
+    const child = this.spawnBroker(classpath, config);
+    const started = Date.now();
+    await this.waitUntilListening(child, started, timeoutMs, log);
+    log(`Kafka ${KAFKA_VERSION.local} listening after ${formatSeconds(Date.now() - started)}.`);
+  }
+
+  private async assertPortsFree(): Promise<void> {
     const ports = [this.options.port, this.options.controllerPort, this.options.oauthbearerPort];
     for (const port of ports.filter((p) => p !== undefined)) {
       if (await portOpen(port)) {
@@ -182,8 +195,10 @@ export class KafkaBroker {
         );
       }
     }
-    checkJava();
-    const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
+  }
+
+  /** Writes server.properties and the log4j2 settings, formats the log dir on first use; returns the config's path. */
+  private writeConfig(classpath: string, log: (line: string) => void): string {
     const dataDir = join(this.options.dir, 'data');
     const config = join(this.options.dir, 'server.properties');
     mkdirSync(this.options.dir, { recursive: true });
@@ -201,7 +216,6 @@ export class KafkaBroker {
         '',
       ].join('\n'),
     );
-    const classpath = `${libs}/*`;
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       log('Formatting the Kafka log directory (first run)...');
       const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
@@ -211,7 +225,10 @@ export class KafkaBroker {
         stdio: 'ignore',
       });
     }
-    log(`Starting Kafka ${KAFKA_VERSION.local} on ${this.bootstrapServers}...`);
+    return config;
+  }
+
+  private spawnBroker(classpath: string, config: string): ChildProcess {
     const out = openSync(join(this.options.dir, 'stdout.log'), 'a');
     const child = spawn(
       'java',
@@ -228,7 +245,16 @@ export class KafkaBroker {
     );
     this.process = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const started = Date.now();
+    return child;
+  }
+
+  /** Polls the broker's port until it listens; stops the broker and says where its log is if it never does. */
+  private async waitUntilListening(
+    child: ChildProcess,
+    started: number,
+    timeoutMs: number,
+    log: (line: string) => void,
+  ): Promise<void> {
     const deadline = started + timeoutMs;
     let reported = started;
     while (!(await portOpen(this.options.port))) {
@@ -255,7 +281,6 @@ export class KafkaBroker {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    log(`Kafka ${KAFKA_VERSION.local} listening after ${formatSeconds(Date.now() - started)}.`);
   }
 
   /** Stops the broker cleanly (SIGTERM), killing it if it does not stop in time. */

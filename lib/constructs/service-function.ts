@@ -23,6 +23,14 @@ import type { KafkaClusterRef } from './kafka-cluster-ref';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
+/** The export of a handler entry that Lambda calls (NodejsFunction's `handler`). */
+export const HANDLER_EXPORT = 'handler';
+
+/** The file NodejsFunction bundles for an entry given relative to the repository root. */
+export function entryPath(entry: string): string {
+  return join(REPO_ROOT, entry);
+}
+
 export interface ServiceFunctionProps {
   /** Service name: the Powertools service name and the metric dimension. */
   readonly serviceName: string;
@@ -66,10 +74,10 @@ export class ServiceFunction extends nodejs.NodejsFunction {
     });
     super(scope, id, {
       description: props.description,
-      entry: join(REPO_ROOT, props.entry),
+      entry: entryPath(props.entry),
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      handler: 'handler',
+      handler: HANDLER_EXPORT,
       runtime: RUNTIMES[props.settings.runtime],
       architecture: ARCHITECTURES[props.settings.architecture],
       memorySize: props.settings.memoryMb,

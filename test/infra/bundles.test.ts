@@ -15,8 +15,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { type BuiltBundle, buildBundle, FUNCTION_ENTRIES, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
-import { functionValidatorsPath, SDK_CREDENTIAL_STAND_INS, TRACING_STAND_INS } from '../../lib/bundling';
+import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
+import {
+  FUNCTION_ENTRIES,
+  functionValidatorsPath,
+  SDK_CREDENTIAL_STAND_INS,
+  TRACING_STAND_INS,
+} from '../../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
 import { REQUEST_SCHEMAS } from '../../lib/schema-files';
 import {

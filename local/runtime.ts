@@ -21,7 +21,7 @@ import {
 } from '../lib/topology';
 import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
-import { EsmEmulator } from './esm/emulator';
+import { EsmEmulator, type EsmEmulatorStats } from './esm/emulator';
 import { type EsmReading, parseReading } from './esm/readings';
 import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { LocalInfrastructure } from './infrastructure';
@@ -212,6 +212,11 @@ export class LocalRuntime {
       }
     }
     this.options.log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+  }
+
+  /** What each trigger emulator is doing: for a harness that must say why a pipeline stalled. */
+  triggerStats(): EsmEmulatorStats[] {
+    return this.emulators.map((emulator) => emulator.stats());
   }
 
   /** Stops the trigger emulators, committing what they finished; the consumer groups are left empty. */

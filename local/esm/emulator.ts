@@ -105,6 +105,8 @@ export interface EsmEmulatorStats {
   readonly buffered: number;
   /** Committed offset per partition, as this emulator last committed it. */
   readonly committed: Readonly<Record<number, number>>;
+  /** One line per partition worker (PartitionWorker.describe). */
+  readonly workers: readonly string[];
 }
 
 /** Lambda applies at most 10 retries when they are infinite and an on-failure destination is set. */
@@ -244,6 +246,7 @@ export class EsmEmulator {
       inFlight: workers.filter((w) => w.inFlight).length,
       buffered: workers.reduce((sum, w) => sum + w.buffered, 0),
       committed: Object.fromEntries(workers.filter((w) => w.committed >= 0).map((w) => [w.partition, w.committed])),
+      workers: [...workers, ...this.retired].map((w) => w.describe()),
     };
   }
 

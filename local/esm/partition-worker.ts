@@ -140,6 +140,17 @@ export class PartitionWorker {
     return this.queue.length;
   }
 
+  /** One line of what the worker is doing, for a stall report. */
+  describe(): string {
+    const head = this.queue[0]?.offset;
+    return (
+      `${this.key}: fetched to ${this.nextFetchOffset}, committed ${this.committed}, ${this.queue.length} queued` +
+      `${head === undefined ? '' : ` from ${head}`}${this.inFlight ? ', invoking' : ''}${this.active ? '' : ', idle'}` +
+      `${this.paused ? ', paused' : ''}${this.revoked ? ', revoked' : ''}` +
+      `${this.notBefore > Date.now() ? `, retry in ${this.notBefore - Date.now()} ms` : ''}`
+    );
+  }
+
   /** Takes one fetched message; a message fetched again after a rebalance is ignored. */
   accept(message: KafkaMessage, now: number): void {
     const offset = Number(message.offset);

@@ -48,7 +48,9 @@ describe('reload on save', () => {
       `a line matching ${pattern}`,
       () => lines.slice(from).find((line) => pattern.test(line)),
       RELOAD_WAIT_MS,
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the runtime logged since:\n${lines.slice(from).join('\n')}`);
+    });
 
   /** The carrier a new GB order ships with, through the API and the whole saga. */
   const carrierOfNewOrder = async () => {

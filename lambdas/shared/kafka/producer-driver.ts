@@ -9,6 +9,9 @@
  * an integration test runs it against the real broker (idempotent producer, acks=all, SASL config).
  * Only this module and ./driver.ts may import kafkajs (biome.json).
  */
+// The reference keeps the declarations with every program that compiles this module, not only with
+// tsconfig.json's file list: the reload's type check starts from the handler entries alone.
+/// <reference path="./kafkajs-internals.d.ts" />
 import type { KafkaConfig, Producer, ProducerConfig } from 'kafkajs';
 import Cluster from 'kafkajs/src/cluster/index.js';
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js';

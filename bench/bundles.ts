@@ -9,17 +9,12 @@ import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { bundleAliases, FUNCTION_BUNDLE } from '../lib/bundling';
+import { LAMBDA_NODE_RUNTIME } from '../lib/function-settings';
 import { ENV, tableEnvVar } from '../lib/runtime-contract';
-import { SERVICE_SPECS, SERVICES, TABLES } from '../lib/topology';
+import { TABLES } from '../lib/topology';
 import { type Stats, stats } from './stats';
 
 export const REPO_ROOT = join(__dirname, '..');
-
-/** Every function the stacks deploy: the services, and the topic admin of MSK Serverless profiles. */
-export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry: string }[] = [
-  ...SERVICES.map((s) => ({ name: s, entry: SERVICE_SPECS[s].entry })),
-  { name: 'topic-admin', entry: 'lambdas/topic-admin/handler.ts' },
-];
 
 export interface BuiltBundle {
   readonly name: string;
@@ -92,8 +87,8 @@ function packageOf(input: string): string {
   return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
 }
 
-/** The Lambda runtime identifier the functions run under (lambda.Runtime.NODEJS_22_X). */
-const AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs22.x';
+/** What Lambda sets AWS_EXECUTION_ENV to for the runtime the functions run on (lib/function-settings.ts). */
+const AWS_EXECUTION_ENV = `AWS_Lambda_${LAMBDA_NODE_RUNTIME}`;
 
 /**
  * The environment the stacks give every function, so module initialisation runs as on AWS: with

@@ -29,11 +29,14 @@ import {
   roundRobin,
   type ThroughputResult,
 } from './order-load';
+import { otherProcessCpuMs, ownCpuMs } from './process-cpu';
 
 export interface E2eOptions {
   readonly dir: string;
   /** A running broker (the one the raw baseline used, so both run against the same broker). */
   readonly bootstrapServers: string;
+  /** The broker's process, to count its CPU time per order (Linux); unknown without it. */
+  readonly brokerPid?: number;
   readonly warmupOrders: number;
   readonly throughputOrders: number;
   readonly latencyRate: number;
@@ -41,9 +44,21 @@ export interface E2eOptions {
   readonly log: (line: string) => void;
 }
 
+/**
+ * CPU time per order during the throughput run. `pipelineMs` is this process: every handler, the
+ * trigger emulators and dynalite (all in one process, as `npm start` runs them), plus the bench's own
+ * producers and observer; `brokerMs` is the Kafka broker's (unknown without Linux's /proc).
+ */
+export interface PipelineCpu {
+  readonly pipelineMs: number;
+  readonly brokerMs?: number;
+}
+
 export interface PipelineResult {
   readonly throughput: ThroughputResult;
   readonly latency: LatencyResult;
+  /** Absent from results written before it was measured. */
+  readonly cpuPerOrder?: PipelineCpu;
 }
 
 export function isShippedNotification(value: Buffer): string | undefined {
@@ -104,8 +119,16 @@ export async function runPipeline(options: E2eOptions): Promise<PipelineResult> 
     const latency = latencySummary(run, latencies);
 
     options.log(`pipeline: throughput, ${options.throughputOrders} orders as fast as it takes them...`);
+    const before = { own: ownCpuMs(), broker: otherProcessCpuMs(options.brokerPid) };
     const throughput = await measureThroughput(producer, observer, options.throughputOrders, COMPLETION_TIMEOUT_MS);
-    return { throughput, latency };
+    const brokerAfter = otherProcessCpuMs(options.brokerPid);
+    const cpuPerOrder: PipelineCpu = {
+      pipelineMs: (ownCpuMs() - before.own) / throughput.orders,
+      ...(before.broker !== undefined && brokerAfter !== undefined
+        ? { brokerMs: (brokerAfter - before.broker) / throughput.orders }
+        : {}),
+    };
+    return { throughput, latency, cpuPerOrder };
   } finally {
     await observer.stop();
     for (const p of producers) await p.disconnect();

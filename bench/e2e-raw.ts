@@ -6,8 +6,6 @@
  * no schema validation, no idempotency, no database, one send per fetched batch.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Consumer, type Kafka, type Message, Partitioners, type Producer } from '../lambdas/shared/kafka/driver';
 import { toKafkaMessage } from '../lambdas/shared/kafka/publisher';
@@ -18,8 +16,11 @@ import {
   type Domain,
   type EventName,
   SERVICE_SPECS,
+  shortEventType,
 } from '../lib/topology';
+import { LOCAL_CONSUMER_TUNING } from '../local/consumer-tuning';
 import { LOCAL_PROFILE } from '../local/runtime';
+import { sampleEvent } from '../local/samples';
 import {
   CompletionObserver,
   type LatencyResult,
@@ -35,13 +36,9 @@ import {
 export const RAW_PREFIX = 'bench-raw.';
 const rawTopic = (domain: Domain) => `${RAW_PREFIX}${domain}.events`;
 
-const EXAMPLES = join(__dirname, '..', 'lambdas', 'shared', 'events', 'examples');
-
 /** The schema example of an event re-addressed to one order: same shape and size as the real one. */
 function exampleFor(name: EventName, orderId: string, extra: Record<string, unknown> = {}): Message {
-  const example = JSON.parse(readFileSync(join(EXAMPLES, `${name}.v1.example.json`), 'utf8')) as {
-    data: Record<string, unknown>;
-  };
+  const example = sampleEvent(name);
   const event = { ...example, id: randomUUID(), subject: orderId, time: new Date().toISOString() };
   return {
     key: orderId,
@@ -57,7 +54,7 @@ class RawServices {
   readonly shippedAt = new Map<string, number>();
 
   handle(service: ConsumerServiceName, type: string, orderId: string): Output[] {
-    const name = type.replace('orderpipeline.', '');
+    const name = shortEventType(type);
     const out = (domain: Domain, ...messages: Message[]) => [{ topic: rawTopic(domain), messages }];
     switch (`${service}:${name}`) {
       case 'payment:OrderCreated':
@@ -193,9 +190,7 @@ async function startConsumer(
   // The same fetch settings as the MSK trigger emulator, so both sides poll alike.
   const consumer = kafka.consumer({
     groupId: `${RAW_PREFIX}${service}.${domain}`,
-    sessionTimeout: 6_000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
+    ...LOCAL_CONSUMER_TUNING,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [rawTopic(domain)], fromBeginning: true });

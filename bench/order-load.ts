@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createEvent } from '../lambdas/shared/events/envelope';
 import type { CloudEvent } from '../lambdas/shared/events/validation';
 import type { Consumer, Kafka } from '../lambdas/shared/kafka/driver';
+import { sampleData } from '../local/samples';
 import { percentile, type Stats, stats } from './stats';
 
 /** Products seeded with stock no run can exhaust, so every order ships. */
@@ -18,26 +19,13 @@ export const BENCH_PRICE_CENTS = 1_250;
 export function orderCreated(index: number): CloudEvent {
   const orderId = `ord_BENCH${randomUUID().replaceAll('-', '').slice(0, 20)}`;
   const sku = BENCH_SKUS[index % BENCH_SKUS.length] as string;
-  return createEvent(
-    'OrderCreated',
-    {
-      orderId,
-      customerId: `c-${index}`,
-      items: [{ sku, quantity: 1, unitPriceCents: BENCH_PRICE_CENTS }],
-      totalCents: BENCH_PRICE_CENTS,
-      currency: 'GBP',
-      paymentMethod: 'tok_visa',
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-      email: 'ada@example.com',
-    },
-    { subject: orderId, correlationId: randomUUID() },
-  );
+  const data = sampleData('OrderCreated', {
+    orderId,
+    customerId: `c-${index}`,
+    items: [{ sku, quantity: 1, unitPriceCents: BENCH_PRICE_CENTS }],
+    totalCents: BENCH_PRICE_CENTS,
+  });
+  return createEvent('OrderCreated', data, { subject: orderId, correlationId: randomUUID() });
 }
 
 export interface OrderSink {

@@ -10,7 +10,8 @@ import { createEvent } from '../lambdas/shared/events/envelope';
 import type { IdempotencyGuard } from '../lambdas/shared/idempotency';
 import { consumeBatch } from '../lambdas/shared/kafka/consumer';
 import type { MskEvent } from '../lambdas/shared/kafka/msk-event';
-import { mskEventOf } from '../test/support/msk';
+import { mskEventOf } from '../local/esm/msk-event-builder';
+import { sampleData } from '../local/samples';
 import { type Stats, stats } from './stats';
 
 export const RECORDS_PER_EVENT = 100;
@@ -19,29 +20,16 @@ export const RECORDS_PER_EVENT = 100;
 function orderCreatedEvents(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const orderId = `ord_BENCH${String(i).padStart(20, '0')}`;
-    return createEvent(
-      'OrderCreated',
-      {
-        orderId,
-        customerId: `c-${i}`,
-        items: [
-          { sku: 'SKU-001', quantity: 2, unitPriceCents: 999 },
-          { sku: 'SKU-004', quantity: 1, unitPriceCents: 2_499 },
-        ],
-        totalCents: 4_497,
-        currency: 'GBP',
-        paymentMethod: 'tok_visa',
-        shippingAddress: {
-          name: 'Ada Lovelace',
-          line1: '1 Main St',
-          city: 'London',
-          postalCode: 'N1 9GU',
-          country: 'GB',
-        },
-        email: 'ada@example.com',
-      },
-      { subject: orderId, correlationId: randomUUID() },
-    );
+    const data = sampleData('OrderCreated', {
+      orderId,
+      customerId: `c-${i}`,
+      items: [
+        { sku: 'SKU-001', quantity: 2, unitPriceCents: 999 },
+        { sku: 'SKU-004', quantity: 1, unitPriceCents: 2_499 },
+      ],
+      totalCents: 4_497,
+    });
+    return createEvent('OrderCreated', data, { subject: orderId, correlationId: randomUUID() });
   });
 }
 

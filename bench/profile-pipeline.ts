@@ -22,13 +22,14 @@ async function main(): Promise<void> {
     const result = await runPipeline({
       dir: join(OUT, 'local', 'profile'),
       bootstrapServers: broker.bootstrapServers,
+      brokerPid: broker.pid,
       warmupOrders: 20,
       throughputOrders: 200,
       latencyRate: 20,
       latencySeconds: 5,
       log: (line) => process.stdout.write(`${line}\n`),
     });
-    process.stdout.write(`${JSON.stringify(result.throughput)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result.throughput, cpuPerOrder: result.cpuPerOrder })}\n`);
   } finally {
     await broker.stop();
   }

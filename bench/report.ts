@@ -1,5 +1,8 @@
 /** The shape of bench/results.json, the goals, and BENCHMARKS.md rendered from the results alone. */
 
+import { FUNCTION_BUNDLE } from '../lib/bundling';
+import { awsModelGoalChecks, renderAwsModel } from './aws-model/report';
+import type { AwsModelResult } from './aws-model/run-model';
 import type { PipelineResult } from './e2e-pipeline';
 import type { RawResult } from './e2e-raw';
 import type { PerRecordResult } from './per-record';
@@ -77,9 +80,16 @@ export interface Results {
       readonly passed?: boolean;
     };
   };
+  /** The AWS model (bench/aws-model), absent from results written before it existed. */
+  readonly awsModel?: AwsModelResult;
+  /** The committed "before" run of the AWS model (bench/aws-model-baseline.json), shown beside it. */
+  readonly awsModelBaseline?: AwsModelResult;
 }
 
 export const GOALS = {
+  /** Issue 12: what `npm start` sustains end to end on the 2-core bench machine, and its CPU per order. */
+  localOrdersPerSecond: 50,
+  localCpuMsPerOrder: 30,
   throughputVsRaw: 0.5,
   p99Ms: 250,
   bundleKiB: 400,
@@ -103,7 +113,24 @@ const spread = (s: Stats, unit: (v: number) => string) =>
 export function goalChecks(r: Results): GoalCheck[] {
   const e2e = r.endToEnd;
   const lat = e2e.pipeline.latency.latencyMs;
+  const cpu = e2e.pipeline.cpuPerOrder;
   return [
+    {
+      figure: 'Local pipeline (npm start), sustained throughput',
+      value: `${e2e.pipeline.throughput.ordersPerSecond.toFixed(1)} orders/s`,
+      goal: `≥ ${GOALS.localOrdersPerSecond} orders/s`,
+      pass: e2e.pipeline.throughput.ordersPerSecond >= GOALS.localOrdersPerSecond,
+    },
+    ...(cpu
+      ? [
+          {
+            figure: 'Local pipeline, CPU per order (handlers, trigger emulators, dynalite; not the broker)',
+            value: ms(cpu.pipelineMs),
+            goal: `≤ ${GOALS.localCpuMsPerOrder} ms`,
+            pass: cpu.pipelineMs <= GOALS.localCpuMsPerOrder,
+          },
+        ]
+      : []),
     {
       figure: 'Pipeline throughput / raw kafkajs (same hops)',
       value: `${x(e2e.throughputVsRaw)} (${e2e.pipeline.throughput.ordersPerSecond.toFixed(0)} vs ${e2e.raw.throughput.ordersPerSecond.toFixed(0)} orders/s)`,
@@ -134,6 +161,7 @@ export function goalChecks(r: Results): GoalCheck[] {
       goal: `< ${GOALS.perRecordVsParse}×`,
       pass: r.perRecord.ratio.median < GOALS.perRecordVsParse,
     },
+    ...(r.awsModel ? awsModelGoalChecks(r.awsModel) : []),
   ];
 }
 
@@ -181,6 +209,14 @@ export function renderMarkdown(r: Results): string {
         `${e2e.raw.throughput.ordersPerSecond.toFixed(0)} orders/s (${e2e.raw.throughput.orders} orders in ${(e2e.raw.throughput.elapsedMs / 1000).toFixed(1)} s)`,
       ],
       [
+        'CPU per order during the throughput run',
+        e2e.pipeline.cpuPerOrder
+          ? `${ms(e2e.pipeline.cpuPerOrder.pipelineMs)} this process (handlers, trigger emulators, dynalite, the bench's producers); ` +
+            `broker ${e2e.pipeline.cpuPerOrder.brokerMs === undefined ? 'unknown' : ms(e2e.pipeline.cpuPerOrder.brokerMs)}`
+          : 'not measured in this run',
+        '–',
+      ],
+      [
         `order-to-SHIPPED at ${e2e.pipeline.latency.offeredPerSecond}/s offered (${e2e.pipeline.latency.orders} orders)`,
         `${lat(e2e.pipeline.latency)}; sent ${e2e.pipeline.latency.sentPerSecond.toFixed(0)}/s`,
         `${lat(e2e.raw.latency)}; sent ${e2e.raw.latency.sentPerSecond.toFixed(0)}/s`,
@@ -226,9 +262,9 @@ export function renderMarkdown(r: Results): string {
     );
   }
   lines.push(
-    'Each function built as deployed (lib/bundling.ts: ESM, minified, node22, the same banner, externals and aliases:',
-    "its own event validators, environment credentials) and imported in a fresh Node.js process with the stacks'",
-    `environment, tracing off. Empty bundle: ${kib(r.bundles.empty.bytes)}, init ${spread(r.bundles.empty.initMs, ms)}${
+    `Each function built as deployed (lib/bundling.ts: ESM, minified, ${FUNCTION_BUNDLE.target}, the same banner, externals and aliases:`,
+    'its own event validators, environment credentials, the semver stand-in) and imported in a fresh Node.js process',
+    `with the stacks' environment, tracing off. Empty bundle: ${kib(r.bundles.empty.bytes)}, init ${spread(r.bundles.empty.initMs, ms)}${
       r.bundles.empty.initCpuMs ? `, CPU ${spread(r.bundles.empty.initCpuMs, ms)}` : ''
     }.`,
     'Init is wall time; init CPU is the CPU time of the same imports, which moves far less with the load of',
@@ -290,5 +326,6 @@ export function renderMarkdown(r: Results): string {
     ]);
   if (!r.tests.full) rows.push(['full test suite', 'not measured yet: run `npm run bench` without --quick']);
   table(['what', 'wall time'], rows);
+  lines.push(...renderAwsModel(r.awsModel, r.awsModelBaseline));
   return `${lines.join('\n')}`;
 }

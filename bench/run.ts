@@ -5,6 +5,10 @@
  * skips the slow cdk synth and full test suite (reusing the last full run's figures, labelled so).
  * `--only=bundles` re-measures only the bundles and their initialisation (a minute, no broker) into
  * the last run's results, labelled with its own date.
+ *
+ * `--aws-model` runs only the AWS model (bench/aws-model; with --quick, its short form) and keeps the
+ * other figures of bench/results.json. `--save-aws-baseline` also writes the model's run to
+ * bench/aws-model-baseline.json, the "before" that BENCHMARKS.md shows beside every later run.
  */
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,8 +16,10 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
+import { FUNCTION_ENTRIES } from '../lib/bundling';
 import { KafkaBroker } from '../local/kafka-broker';
-import { buildBundle, FUNCTION_ENTRIES, initTimes, lambdaLikeEnv, REPO_ROOT } from './bundles';
+import { type AwsModelResult, runAwsModel } from './aws-model/run-model';
+import { buildBundle, initTimes, lambdaLikeEnv, REPO_ROOT } from './bundles';
 import { runPipeline } from './e2e-pipeline';
 import { runRaw } from './e2e-raw';
 import { measurePerRecord } from './per-record';
@@ -26,13 +32,21 @@ if (only !== undefined && only !== 'bundles') {
   process.stderr.write(`bench: --only takes "bundles" (the one part that runs alone), not "${only}"\n`);
   process.exit(2);
 }
+const awsModelOnly = process.argv.includes('--aws-model');
+const saveAwsBaseline = process.argv.includes('--save-aws-baseline');
+if (only !== undefined && awsModelOnly) {
+  process.stderr.write('bench: --only=bundles and --aws-model each run one part alone: pass one of them\n');
+  process.exit(2);
+}
 const BENCH_DIR = join(REPO_ROOT, 'bench');
 const OUT = join(BENCH_DIR, '.out');
 const TESTS_LOG = join(OUT, 'tests.log');
 const RESULTS = join(BENCH_DIR, 'results.json');
+const AWS_MODEL_BASELINE = join(BENCH_DIR, 'aws-model-baseline.json');
 /** The benchmark's own ports (broker and its controller); nothing else on the machine uses them. */
 const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 41200);
 const TEST_KAFKA_PORT = Number(process.env.BENCH_TEST_KAFKA_PORT ?? 41210);
+const AWS_MODEL_KAFKA_PORT = Number(process.env.BENCH_AWS_MODEL_KAFKA_PORT ?? 41220);
 
 const PLAN = quick
   ? { initRounds: 3, perRecordRounds: 5, batchesPerRound: 50, warmup: 20, throughputOrders: 100, latencySeconds: 2 }
@@ -174,6 +188,7 @@ async function measureEndToEnd(): Promise<Results['endToEnd']> {
     const pipeline = await runPipeline({
       dir: join(dir, 'pipeline'),
       bootstrapServers: broker.bootstrapServers,
+      brokerPid: broker.pid,
       ...load,
     });
     return {
@@ -238,8 +253,53 @@ function measureTests(startupEnv: NodeJS.ProcessEnv): Results['tests'] {
   return { full: { command: 'jest (every project)', ms, measuredAt: new Date().toISOString(), reused: false, passed } };
 }
 
+function command(): string {
+  const flags = [quick && '--quick', awsModelOnly && '--aws-model', saveAwsBaseline && '--save-aws-baseline'].filter(
+    Boolean,
+  );
+  return `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
+}
+
+async function measureAwsModel(): Promise<{ awsModel: AwsModelResult; awsModelBaseline?: AwsModelResult }> {
+  log(
+    `aws-model: the consumers' handler stacks with modelled AWS latencies (${quick ? 'short form' : 'full form'})...`,
+  );
+  const awsModel = await runAwsModel({
+    quick,
+    command: command(),
+    repoRoot: REPO_ROOT,
+    outDir: OUT,
+    kafkaPort: AWS_MODEL_KAFKA_PORT,
+    log,
+  });
+  if (saveAwsBaseline) {
+    writeFileSync(AWS_MODEL_BASELINE, `${JSON.stringify(awsModel, null, 2)}\n`);
+    log(`aws-model: saved as the baseline, ${relative(REPO_ROOT, AWS_MODEL_BASELINE)}.`);
+  }
+  const baseline = existsSync(AWS_MODEL_BASELINE)
+    ? (JSON.parse(readFileSync(AWS_MODEL_BASELINE, 'utf8')) as AwsModelResult)
+    : undefined;
+  log(`aws-model: done in ${awsModel.durationS.toFixed(0)} s.`);
+  return { awsModel, ...(baseline ? { awsModelBaseline: baseline } : {}) };
+}
+
+/** --aws-model: the model alone, every other figure kept from the last run. */
+async function mainAwsModelOnly(): Promise<void> {
+  const last = previous();
+  if (!last) {
+    throw new Error(
+      `${relative(REPO_ROOT, RESULTS)} is missing: run \`npm run bench -- --quick\` once, then --aws-model on its own`,
+    );
+  }
+  const results: Results = { ...last, ...(await measureAwsModel()) };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(BENCH_DIR, 'BENCHMARKS.md'), renderMarkdown(results));
+  log('Wrote the AWS model into bench/results.json and bench/BENCHMARKS.md.');
+}
+
 async function main(): Promise<void> {
   if (only === 'bundles') return remeasureBundles();
+  if (awsModelOnly) return mainAwsModelOnly();
   // The suite runs in the environment the bench started with: the local runtime run below sets the
   // handlers' variables (metrics off, tables, Kafka) in this process, and tests of the handlers'
   // instrumentation must not inherit them. The X-Ray manual mode is set by local/tracing-off.ts as
@@ -249,7 +309,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const meta: Results['meta'] = {
     date: new Date().toISOString(),
-    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    command: command(),
     quick,
     plan: { ...PLAN, latencyRate: LATENCY_RATE },
     machine: machine(),
@@ -265,6 +325,7 @@ async function main(): Promise<void> {
   // The local outbox prints a line per notification; the bench's own lines go to stdout directly.
   console.log = () => undefined;
   const endToEnd = await measureEndToEnd();
+  const model = await measureAwsModel();
   const synth = measureSynth();
   const tests = measureTests(startupEnv);
   const results: Results = {
@@ -274,6 +335,7 @@ async function main(): Promise<void> {
     endToEnd,
     synth,
     tests,
+    ...model,
   };
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(BENCH_DIR, 'BENCHMARKS.md'), renderMarkdown(results));

@@ -5,24 +5,21 @@
  * order ended where it should.
  */
 import { randomUUID } from 'node:crypto';
+import type { CreateOrderRequest } from '../lambdas/shared/events/types.generated';
 import { portOpen } from '../local/kafka-broker';
 import { localDir } from '../local/paths';
 import { LocalRuntime } from '../local/runtime';
+import { sampleOrderRequest } from '../local/samples';
 
 interface Scenario {
   readonly name: string;
-  readonly body: Record<string, unknown>;
+  readonly body: CreateOrderRequest;
   readonly expected: { status: string; cancelReason?: string };
   readonly idempotencyKey?: string;
 }
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+/** The README's order. */
+const ORDER = sampleOrderRequest();
 
 const duplicateKey = `demo-${randomUUID()}`;
 const SCENARIOS: Scenario[] = [

@@ -9,6 +9,7 @@ import { helpText } from '../local/help';
 import { LocalSetupError } from '../local/kafka-broker';
 import { localDir } from '../local/paths';
 import { LocalRuntime } from '../local/runtime';
+import { sampleOrderRequest } from '../local/samples';
 import { colourEnabled } from '../local/terminal';
 import { port } from '../local/tool-cli';
 
@@ -83,7 +84,7 @@ Pipeline ready: API on ${api} (Ctrl-C stops everything)
   console  ${runtime.consoleUrl}   (topology, lag, latest events, order timelines)
   metrics  ${runtime.metricsUrl}   (Prometheus)
 
-  curl -s -X POST ${api}/orders -H 'content-type: application/json' -d '{"customerId":"c-42","items":[{"sku":"SKU-001","quantity":2}],"paymentMethod":"tok_visa","shippingAddress":{"name":"Ada Lovelace","line1":"1 Main St","city":"London","postalCode":"N1 9GU","country":"GB"},"email":"ada@example.com"}'
+  curl -s -X POST ${api}/orders -H 'content-type: application/json' -d '${JSON.stringify(sampleOrderRequest())}'
   curl -s ${api}/orders/<orderId>
 `);
 }

@@ -6,12 +6,12 @@
  * docs/RELIABILITY.md.
  */
 import './../local/tracing-off';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseReading, readingName } from '../local/esm/readings';
-import { localDir, REPO_ROOT } from '../local/paths';
-import { machineDescription, writeFigures } from '../local/reliability/figures';
+import { localDir } from '../local/paths';
+import { machineDescription, writeFigures, writeReliabilitySection } from '../local/reliability/figures';
 import { runSoak, SOAK_FAULTS, type SoakSummary } from '../local/reliability/soak';
 
 const USAGE = `Usage: npm run soak -- [--minutes N] [--rate R] [--seed S] [--reading <reading>] [--write-docs]
@@ -71,17 +71,6 @@ export function soakSection(summary: SoakSummary, reading: string, command: stri
   ].join('\n');
 }
 
-function writeDocs(section: string): void {
-  const file = join(REPO_ROOT, 'docs/RELIABILITY.md');
-  const text = readFileSync(file, 'utf8');
-  const begin = '<!-- soak:begin -->';
-  const end = '<!-- soak:end -->';
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/RELIABILITY.md has no ${begin} ... ${end} section to write into`);
-  writeFileSync(file, `${text.slice(0, from + begin.length)}\n${section}\n${text.slice(to)}`);
-}
-
 async function main(): Promise<void> {
   const { writeDocs: toDocs, logFile, ...settings } = options();
   if (logFile) writeFileSync(logFile, '');
@@ -113,7 +102,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`Figures: ${file}\n`);
   if (toDocs) {
-    writeDocs(section);
+    writeReliabilitySection('soak', section);
     process.stdout.write('docs/RELIABILITY.md updated.\n');
   }
   process.exit(summary.passed ? 0 : 1);

@@ -6,7 +6,19 @@
  */
 
 import { esbuildTarget, LAMBDA_NODE_RUNTIME } from './function-settings';
-import { SERVICES, type ServiceName } from './topology';
+import { SERVICE_SPECS, SERVICES, type ServiceName } from './topology';
+
+/** The topic admin's handler entry: a function of MSK Serverless profiles (lib/stacks/kafka-stack.ts), not a topology service. */
+export const TOPIC_ADMIN_ENTRY = 'lambdas/topic-admin/handler.ts';
+
+/**
+ * Every function the stacks deploy, by name, with its handler entry relative to the repository
+ * root: the topology's services (their `entry` in lib/topology.ts) and the topic admin.
+ */
+export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry: string }[] = [
+  ...SERVICES.map((s) => ({ name: s, entry: SERVICE_SPECS[s].entry })),
+  { name: 'topic-admin', entry: TOPIC_ADMIN_ENTRY },
+];
 
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
@@ -56,6 +68,15 @@ export const SDK_CREDENTIAL_STAND_INS: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sts': 'lambdas/shared/bundle-stand-ins/client-sts.ts',
 };
 
+/**
+ * `semver` (28 KB), which the X-Ray SDK imports for one version comparison in its patcher of the v2
+ * AWS SDK, replaced by that comparison (lambdas/shared/bundle-stand-ins/semver.ts). The bundle test
+ * fails if a bundled module ever calls another semver function.
+ */
+export const TRACING_STAND_INS: Readonly<Record<string, string>> = {
+  semver: 'lambdas/shared/bundle-stand-ins/semver.ts',
+};
+
 function isService(name: string): name is ServiceName {
   return (SERVICES as readonly string[]).includes(name);
 }
@@ -69,7 +90,9 @@ function isService(name: string): name is ServiceName {
 export function bundleAliases(functionName: string): Record<string, string> {
   const aliases: Record<string, string> = {};
   if (isService(functionName)) aliases[VALIDATORS_IMPORT] = `./${functionValidatorsPath(functionName)}`;
-  for (const [module, file] of Object.entries(SDK_CREDENTIAL_STAND_INS)) aliases[module] = `./${file}`;
+  for (const [module, file] of Object.entries({ ...SDK_CREDENTIAL_STAND_INS, ...TRACING_STAND_INS })) {
+    aliases[module] = `./${file}`;
+  }
   return aliases;
 }
 

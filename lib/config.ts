@@ -102,6 +102,12 @@ export interface PipelineConfig {
   readonly pollerOverrides?: Partial<Record<ConsumerServiceName, { readonly min: number; readonly max: number }>>;
   readonly api: { readonly throttleRatePerSecond: number; readonly throttleBurst: number };
   readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /**
+   * X-Ray tracing: Lambda's active tracing and Powertools Tracer in every function, and tracing on
+   * the API stage. Off, the functions run with POWERTOOLS_TRACE_ENABLED=false, so the tracer and the
+   * X-Ray SDK are never loaded (their hooks cost CPU on every record: docs/TUNING.md, "Tracing").
+   */
+  readonly tracing: boolean;
   /** Keep data stores and keys on stack deletion (prod) or destroy them (dev). */
   readonly retainData: boolean;
   /** Write the sample catalogue (lib/catalogue-seed.ts) into the inventory table on first deploy. */
@@ -113,43 +119,48 @@ export interface PipelineConfig {
 
 const DEV_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
-export const PROFILES: Record<string, PipelineConfig> = {
-  dev: {
-    profile: 'dev',
-    region: 'eu-west-1',
-    availabilityZones: DEV_AZS,
-    cluster: {
-      mode: 'provisioned',
-      // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
-      // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
-      // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
-      // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
-      brokerType: 'kafka.m7g.large',
-      brokerCount: 3,
-      volumeSizeGiB: 20,
-      enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
-      replicationFactor: 3,
-      minInsyncReplicas: 2,
-    },
-    partitions: 3,
-    deadLetterPartitions: 1,
-    pollers: { min: 1, max: 1 },
-    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
-    logRetentionDays: 7,
-    retainData: false,
-    seedCatalogue: true,
-    alarms: {
-      maxOffsetLag: 1_000,
-      maxFunctionErrors: 5,
-      maxDeadLetters: 0,
-      maxBrokerCpuPercent: 80,
-      maxBrokerDiskPercent: 80,
-      maxApi5xx: 5,
-      maxEventsFailed: 5,
-      maxEventAgeMs: 60_000,
-      lagNotReportedMinutes: 15,
-    },
+const DEV: PipelineConfig = {
+  profile: 'dev',
+  region: 'eu-west-1',
+  availabilityZones: DEV_AZS,
+  cluster: {
+    mode: 'provisioned',
+    // Not kafka.t3.small: MSK accepts new IAM connections at 4 per second per t3.small broker
+    // (20 or more on the other types, docs.aws.amazon.com/msk/latest/developerguide/limits.html), and
+    // the 10 event source mappings and 6 functions open at least 16 per broker whenever the
+    // pipeline starts or a broker restarts. README "Broker type" has the arithmetic.
+    brokerType: 'kafka.m7g.large',
+    brokerCount: 3,
+    volumeSizeGiB: 20,
+    enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
+    replicationFactor: 3,
+    minInsyncReplicas: 2,
   },
+  // Six, for 200 orders/s (issue 12's goal for dev, docs/TUNING.md "Partitions"): one poller runs
+  // five of them at once (five concurrent invocations per poller).
+  partitions: 6,
+  deadLetterPartitions: 1,
+  pollers: { min: 1, max: 1 },
+  api: { throttleRatePerSecond: 50, throttleBurst: 100 },
+  logRetentionDays: 7,
+  tracing: true,
+  retainData: false,
+  seedCatalogue: true,
+  alarms: {
+    maxOffsetLag: 1_000,
+    maxFunctionErrors: 5,
+    maxDeadLetters: 0,
+    maxBrokerCpuPercent: 80,
+    maxBrokerDiskPercent: 80,
+    maxApi5xx: 5,
+    maxEventsFailed: 5,
+    maxEventAgeMs: 60_000,
+    lagNotReportedMinutes: 15,
+  },
+};
+
+export const PROFILES: Record<string, PipelineConfig> = {
+  dev: DEV,
   prod: {
     profile: 'prod',
     region: 'eu-west-1',
@@ -163,11 +174,14 @@ export const PROFILES: Record<string, PipelineConfig> = {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     },
-    partitions: 12,
+    // 24, for 1,000 orders/s (issue 12's goal for prod, docs/TUNING.md "Partitions"); 12 pollers run
+    // up to 60 invocations, so every partition has its own.
+    partitions: 24,
     deadLetterPartitions: 3,
     pollers: { min: 2, max: 12 },
     api: { throttleRatePerSecond: 500, throttleBurst: 1_000 },
     logRetentionDays: 90,
+    tracing: true,
     retainData: true,
     seedCatalogue: false,
     alarms: {
@@ -182,30 +196,8 @@ export const PROFILES: Record<string, PipelineConfig> = {
       lagNotReportedMinutes: 15,
     },
   },
-  'dev-serverless': {
-    profile: 'dev-serverless',
-    region: 'eu-west-1',
-    availabilityZones: DEV_AZS,
-    cluster: { mode: 'serverless' },
-    partitions: 3,
-    deadLetterPartitions: 1,
-    pollers: { min: 1, max: 1 },
-    api: { throttleRatePerSecond: 50, throttleBurst: 100 },
-    logRetentionDays: 7,
-    retainData: false,
-    seedCatalogue: true,
-    alarms: {
-      maxOffsetLag: 1_000,
-      maxFunctionErrors: 5,
-      maxDeadLetters: 0,
-      maxBrokerCpuPercent: 80,
-      maxBrokerDiskPercent: 80,
-      maxApi5xx: 5,
-      maxEventsFailed: 5,
-      maxEventAgeMs: 60_000,
-      lagNotReportedMinutes: 15,
-    },
-  },
+  // The dev profile on MSK Serverless: everything else as dev.
+  'dev-serverless': { ...DEV, profile: 'dev-serverless', cluster: { mode: 'serverless' } },
 };
 
 export class ConfigError extends Error {

@@ -50,6 +50,14 @@ export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
  */
 export const MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS = 14 * 60;
 
+/**
+ * The memory at which a function gets one vCPU: Lambda "allocates CPU power in proportion to the
+ * amount of memory configured. ... At 1,769 MB, a function has the equivalent of one vCPU (one
+ * vCPU-second of credits per second)" (docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+ * A Node.js handler runs its JavaScript on one thread, so memory above this buys it no more speed.
+ */
+export const LAMBDA_ONE_VCPU_MB = 1_769;
+
 /** Lambda's memory range, in MB. */
 export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
 

@@ -147,6 +147,11 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   },
 ];
 
+/** The unit a metric is emitted in: the handlers emit with it, the dashboard labels its axes by it. */
+export function metricUnit(name: MetricName): MetricDefinition['unit'] {
+  return (METRIC_DEFINITIONS.find((d) => d.name === name) as MetricDefinition).unit;
+}
+
 /** Keys the handlers add to each JSON log line, for CloudWatch Logs Insights queries. */
 export const LOG_KEYS = {
   /** Consumers: the CloudEvent correlation id (one per order); the API: the id it starts or was given. */

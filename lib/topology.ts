@@ -5,7 +5,7 @@
  * nothing else spells a topic name, an event type or a consumer group. It is plain data with no
  * CDK import, so Lambda bundles and the local runtime can import it too.
  */
-import { type FunctionSettings, nodeOnArm } from './function-settings';
+import { type FunctionSettings, LAMBDA_ONE_VCPU_MB, nodeOnArm } from './function-settings';
 
 export const DOMAINS = ['orders', 'payments', 'inventory', 'shipping', 'notifications', 'users'] as const;
 export type Domain = (typeof DOMAINS)[number];
@@ -169,8 +169,22 @@ export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 /** CloudEvents `type` attribute of an event: namespaced, and the value ESM filters match on. */
 export const CLOUDEVENT_TYPE_PREFIX = 'orderpipeline.';
-export function cloudEventType(event: EventName): string {
+export type CloudEventType<N extends EventName = EventName> = `${typeof CLOUDEVENT_TYPE_PREFIX}${N}`;
+
+export function cloudEventType<N extends EventName>(event: N): CloudEventType<N> {
   return `${CLOUDEVENT_TYPE_PREFIX}${event}`;
+}
+
+/** The event a CloudEvent `type` names, or undefined when it names none of the topology's events. */
+export function eventNameOf(type: string): EventName | undefined {
+  if (!type.startsWith(CLOUDEVENT_TYPE_PREFIX)) return undefined;
+  const name = type.slice(CLOUDEVENT_TYPE_PREFIX.length);
+  return Object.hasOwn(EVENTS, name) ? (name as EventName) : undefined;
+}
+
+/** A CloudEvent `type` without the pipeline's prefix, for display: an event name, or whatever else it says. */
+export function shortEventType(type: string): string {
+  return type.startsWith(CLOUDEVENT_TYPE_PREFIX) ? type.slice(CLOUDEVENT_TYPE_PREFIX.length) : type;
 }
 
 /**
@@ -290,7 +304,11 @@ export const SERVICE_SPECS = {
     tables: { payments: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    // Memory is CPU here: every consumer spends most of a batch computing (the SDK's request stack,
+    // validation, logs), so its memory sets its speed. Chosen with the AWS model (docs/TUNING.md,
+    // "Function memory"): where a consumer is CPU-bound, more memory shortens its batches about as
+    // much as it raises the price per millisecond, so the cost per order barely moves.
+    ...nodeOnArm(1_024, 30),
   },
   inventory: {
     description: 'Reserves stock per SKU, all or nothing, and releases it on cancellation.',
@@ -300,7 +318,8 @@ export const SERVICE_SPECS = {
     tables: { inventory: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    // The slowest consumer per record (a write per step of each SKU): one vCPU.
+    ...nodeOnArm(LAMBDA_ONE_VCPU_MB, 30),
   },
   order: {
     description: 'The order saga and the only writer of the order view.',
@@ -323,7 +342,7 @@ export const SERVICE_SPECS = {
     tables: { orders: 'readWrite' },
     effectsOnce: 'domain-writes',
     notifies: false,
-    ...nodeOnArm(512, 30),
+    ...nodeOnArm(1_024, 30),
   },
   shipping: {
     description: 'Prepares a shipment (carrier, tracking number) for each confirmed order.',
@@ -347,13 +366,32 @@ export const SERVICE_SPECS = {
     tables: {},
     effectsOnce: 'event-ids',
     notifies: true,
-    ...nodeOnArm(256, 30),
+    // Powertools idempotency and an SNS publish per record: the second slowest, one vCPU.
+    ...nodeOnArm(LAMBDA_ONE_VCPU_MB, 30),
   },
 } as const satisfies Record<ServiceName, ServiceSpec>;
 
 export function serviceSpec(service: ServiceName): ServiceSpec {
   return SERVICE_SPECS[service];
 }
+
+type ServiceSpecs = typeof SERVICE_SPECS;
+
+/**
+ * The events a service's subscriptions deliver, as a union the compiler sees: the handler map of a
+ * Kafka-triggered service must have exactly these keys (lambdas/shared/kafka/kafka-handler.ts).
+ */
+export type SubscribedEvent<S extends ServiceName> = ServiceSpecs[S]['subscriptions'][number]['events'][number];
+
+/** The events a service may publish: those whose `producer` it is. Its publisher takes no others. */
+export type PublishedEvent<S extends ServiceName> = {
+  [E in EventName]: (typeof EVENTS)[E]['producer'] extends S ? E : never;
+}[EventName];
+
+/** The tables a service uses (tablesOf): its domain tables, and idempotency when its effects need event ids. */
+export type ServiceTable<S extends ServiceName> =
+  | Extract<keyof ServiceSpecs[S]['tables'], TableName>
+  | (ServiceSpecs[S] extends { readonly effectsOnce: 'event-ids' } ? 'idempotency' : never);
 
 export const CONSUMER_SERVICES = SERVICES.filter((s): s is ConsumerServiceName => SERVICE_SPECS[s].trigger === 'kafka');
 
@@ -385,9 +423,10 @@ export const TOPICS: readonly TopicSpec[] = [
 ];
 
 /** Every table a service uses: its domain tables, and the idempotency table when effects need event ids. */
-export function tablesOf(service: ServiceName): Partial<Record<TableName, 'read' | 'readWrite'>> {
+export function tablesOf<S extends ServiceName>(service: S): Readonly<Record<ServiceTable<S>, 'read' | 'readWrite'>> {
   const spec: ServiceSpec = SERVICE_SPECS[service];
-  return spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+  const tables = spec.effectsOnce === 'event-ids' ? { ...spec.tables, idempotency: 'readWrite' } : spec.tables;
+  return tables as Record<ServiceTable<S>, 'read' | 'readWrite'>;
 }
 
 /** Topics a service reads from. */
@@ -396,14 +435,14 @@ export function consumedTopics(service: ServiceName): string[] {
 }
 
 /** Events a service publishes, derived from the producer field of each event. */
-export function publishedEvents(service: ServiceName): EventName[] {
-  return EVENT_NAMES.filter((e) => EVENTS[e].producer === service);
+export function publishedEvents<S extends ServiceName>(service: S): PublishedEvent<S>[] {
+  return EVENT_NAMES.filter((e): e is PublishedEvent<S> => EVENTS[e].producer === service);
 }
 
-/** Events a service reads: every event type its subscriptions deliver. */
-export function consumedEvents(service: ServiceName): EventName[] {
+/** Events a service reads: every event type its subscriptions deliver, in the order of EVENTS. */
+export function consumedEvents<S extends ServiceName>(service: S): SubscribedEvent<S>[] {
   const subscribed = new Set<EventName>(serviceSpec(service).subscriptions.flatMap((s) => s.events));
-  return EVENT_NAMES.filter((e) => subscribed.has(e));
+  return EVENT_NAMES.filter((e): e is SubscribedEvent<S> => subscribed.has(e));
 }
 
 /**

@@ -1,40 +1,21 @@
 /**
- * The resources, methods and request models of the deployed REST API (lib/stacks/api-stack.ts), and
- * how API Gateway picks a resource for a request path and checks a body against a model.
+ * How API Gateway picks a resource of the deployed REST API for a request path and checks a body
+ * against a request model. The resources, methods and models are the stack's own (lib/api-routes.ts).
+ * A required path parameter needs no check of its own: a request only reaches its method when the
+ * template matched a non-empty segment.
  */
 import type { ErrorObject } from 'ajv';
 import * as generated from '../lambdas/shared/events/validators.generated';
+import { type ApiResource, type ApiRoute, apiResources, MODEL_CONTENT_TYPE } from '../lib/api-routes';
 import type { RequestSchemaName } from '../lib/schema-files';
 
-export interface ApiMethod {
-  /** The request model checked for `application/json` bodies, as the stack's request validator does. */
-  readonly bodyModel?: RequestSchemaName;
-}
-
-export interface ApiResource {
-  /** The resource path template, e.g. `/orders/{orderId}`: the event's `resource`. */
-  readonly path: string;
-  readonly methods: Readonly<Record<string, ApiMethod>>;
-}
-
-/**
- * Kept by hand in step with api-stack.ts. The GET's required `orderId` path parameter needs no check
- * of its own: a request only reaches that method when the template matched a non-empty segment.
- */
-export const API_RESOURCES: readonly ApiResource[] = [
-  { path: '/orders', methods: { POST: { bodyModel: 'CreateOrderRequest' } } },
-  { path: '/orders/{orderId}', methods: { GET: {} } },
-  { path: '/users', methods: { POST: { bodyModel: 'RegisterUserRequest' } } },
-];
-
-/** The content type the stack registers its models under. */
-export const MODEL_CONTENT_TYPE = 'application/json';
+const API_RESOURCES = apiResources();
 
 export type RouteMatch =
   | {
       readonly kind: 'found';
       readonly resource: ApiResource;
-      readonly method: ApiMethod;
+      readonly method: ApiRoute;
       readonly pathParameters: Readonly<Record<string, string>> | null;
     }
   | { readonly kind: 'method-not-allowed'; readonly resource: ApiResource; readonly allowed: readonly string[] }
@@ -57,9 +38,10 @@ export function matchRoute(
     if (matched && (!best || matched.literals > best.literals)) best = { resource, ...matched };
   }
   if (!best) return { kind: 'not-found' };
-  const method = best.resource.methods[httpMethod];
-  if (!method)
-    return { kind: 'method-not-allowed', resource: best.resource, allowed: Object.keys(best.resource.methods) };
+  const method = best.resource.routes.find((route) => route.method === httpMethod);
+  if (!method) {
+    return { kind: 'method-not-allowed', resource: best.resource, allowed: best.resource.routes.map((r) => r.method) };
+  }
   const pathParameters = Object.keys(best.params).length > 0 ? best.params : null;
   return { kind: 'found', resource: best.resource, method, pathParameters };
 }
@@ -111,7 +93,7 @@ export function mediaType(contentType: string | undefined): string | undefined {
  * content type is checked, anything else goes through unchecked. A request without a Content-Type is
  * taken as `application/json`, API Gateway's default.
  */
-export function modelFor(method: ApiMethod, contentType: string | undefined): RequestSchemaName | undefined {
+export function modelFor(method: ApiRoute, contentType: string | undefined): RequestSchemaName | undefined {
   if (!method.bodyModel) return undefined;
   return (mediaType(contentType) ?? MODEL_CONTENT_TYPE) === MODEL_CONTENT_TYPE ? method.bodyModel : undefined;
 }

@@ -14,12 +14,13 @@ import { watchSharedProducers } from '../lambdas/shared/kafka/kafka-handler';
 import type { MskEvent } from '../lambdas/shared/kafka/msk-event';
 import { toKafkaMessage } from '../lambdas/shared/kafka/publisher';
 import {
-  CLOUDEVENT_TYPE_PREFIX,
   CONSUMER_SERVICES,
   type ConsumerServiceName,
+  consumedEvents,
   domainTopic,
   EVENTS,
   type EventName,
+  eventNameOf,
   SERVICE_SPECS,
   SERVICES,
   type ServiceName,
@@ -44,11 +45,6 @@ export function requireFunction(name: string | undefined): ServiceName {
   return name as ServiceName;
 }
 
-/** The event types a function's triggers deliver (its subscriptions' filters). */
-export function deliveredTypes(service: ConsumerServiceName): EventName[] {
-  return SERVICE_SPECS[service].subscriptions.flatMap((subscription) => [...subscription.events]);
-}
-
 export interface PreparedEvent {
   readonly event: unknown;
   /** "1 record of orders.events", "POST /orders": for the report's first line. */
@@ -71,9 +67,9 @@ function isMskEvent(payload: Record<string, unknown>): payload is Record<string,
 /** The MSK event the function's trigger would deliver for this CloudEvent, read from its home topic. */
 function wrapCloudEvent(service: ConsumerServiceName, cloudEvent: Record<string, unknown>, bootstrapServers: string) {
   const type = String(cloudEvent.type ?? '');
-  const name = type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
-  const delivered = deliveredTypes(service);
-  if (!type.startsWith(CLOUDEVENT_TYPE_PREFIX) || !delivered.includes(name)) {
+  const name = eventNameOf(type);
+  const delivered: readonly EventName[] = consumedEvents(service);
+  if (name === undefined || !delivered.includes(name)) {
     throw new ToolUsageError(
       `${service} does not receive "${type}": its triggers deliver ${delivered.join(', ')} (lib/topology.ts).`,
     );

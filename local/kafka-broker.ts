@@ -34,6 +34,12 @@ export interface BrokerOptions {
   readonly controllerPort: number;
   /** Progress lines for a person watching. */
   readonly log?: (line: string) => void;
+  /**
+   * A second listener on this port with SASL OAUTHBEARER over plaintext, checked by Kafka's default
+   * validator of unsecured (unsigned) tokens: for tests of the clients' SASL path only, no
+   * protection at all. Off unless set.
+   */
+  readonly oauthbearerPort?: number;
 }
 
 /** Fails with what to install when Java 17+ is missing. */
@@ -101,15 +107,24 @@ export async function ensureKafkaJars(dir: string, log: (line: string) => void =
 }
 
 function serverProperties(options: BrokerOptions, dataDir: string): string {
+  const sasl = options.oauthbearerPort;
+  const clientListeners = [`PLAINTEXT://127.0.0.1:${options.port}`];
+  if (sasl !== undefined) clientListeners.push(`SASL_PLAINTEXT://127.0.0.1:${sasl}`);
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${options.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${options.port}`,
+    `listeners=${[...clientListeners, `CONTROLLER://127.0.0.1:${options.controllerPort}`].join(',')}`,
+    `advertised.listeners=${clientListeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${sasl === undefined ? '' : ',SASL_PLAINTEXT:SASL_PLAINTEXT'}`,
+    ...(sasl === undefined
+      ? []
+      : [
+          'sasl.enabled.mechanisms=OAUTHBEARER',
+          'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+        ]),
     `log.dirs=${dataDir}`,
     // The same durability-minded broker settings as MSK, scaled to one node.
     'auto.create.topics.enable=false',
@@ -151,18 +166,39 @@ export class KafkaBroker {
     return `127.0.0.1:${this.options.port}`;
   }
 
+  /** The broker's process id while it runs (the bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
+  }
+
   /** Fetches jars if needed, formats the log dir on first use, starts the broker, waits until it listens. */
   async start(timeoutMs = 90_000): Promise<void> {
     const log = this.options.log ?? (() => undefined);
-    for (const port of [this.options.port, this.options.controllerPort]) {
+    await this.assertPortsFree();
+    checkJava();
+    const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
+    const classpath = `${libs}/*`;
+    const config = this.writeConfig(classpath, log);
+    log(`Starting Kafka ${KAFKA_VERSION.local} on ${this.bootstrapServers}...`);
+    const child = this.spawnBroker(classpath, config);
+    const started = Date.now();
+    await this.waitUntilListening(child, started, timeoutMs, log);
+    log(`Kafka ${KAFKA_VERSION.local} listening after ${formatSeconds(Date.now() - started)}.`);
+  }
+
+  private async assertPortsFree(): Promise<void> {
+    const ports = [this.options.port, this.options.controllerPort, this.options.oauthbearerPort];
+    for (const port of ports.filter((p) => p !== undefined)) {
       if (await portOpen(port)) {
         throw new LocalSetupError(
           `Port ${port} is already in use. Stop whatever listens there, or choose other ports (KAFKA_PORT sets the broker's; the controller uses KAFKA_PORT + 1).`,
         );
       }
     }
-    checkJava();
-    const libs = await ensureKafkaJars(join(this.options.dir, '..', 'kafka-dist'), log);
+  }
+
+  /** Writes server.properties and the log4j2 settings, formats the log dir on first use; returns the config's path. */
+  private writeConfig(classpath: string, log: (line: string) => void): string {
     const dataDir = join(this.options.dir, 'data');
     const config = join(this.options.dir, 'server.properties');
     mkdirSync(this.options.dir, { recursive: true });
@@ -180,7 +216,6 @@ export class KafkaBroker {
         '',
       ].join('\n'),
     );
-    const classpath = `${libs}/*`;
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       log('Formatting the Kafka log directory (first run)...');
       const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
@@ -190,7 +225,10 @@ export class KafkaBroker {
         stdio: 'ignore',
       });
     }
-    log(`Starting Kafka ${KAFKA_VERSION.local} on ${this.bootstrapServers}...`);
+    return config;
+  }
+
+  private spawnBroker(classpath: string, config: string): ChildProcess {
     const out = openSync(join(this.options.dir, 'stdout.log'), 'a');
     const child = spawn(
       'java',
@@ -207,7 +245,16 @@ export class KafkaBroker {
     );
     this.process = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const started = Date.now();
+    return child;
+  }
+
+  /** Polls the broker's port until it listens; stops the broker and says where its log is if it never does. */
+  private async waitUntilListening(
+    child: ChildProcess,
+    started: number,
+    timeoutMs: number,
+    log: (line: string) => void,
+  ): Promise<void> {
     const deadline = started + timeoutMs;
     let reported = started;
     while (!(await portOpen(this.options.port))) {
@@ -234,7 +281,6 @@ export class KafkaBroker {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    log(`Kafka ${KAFKA_VERSION.local} listening after ${formatSeconds(Date.now() - started)}.`);
   }
 
   /** Stops the broker cleanly (SIGTERM), killing it if it does not stop in time. */

@@ -5,7 +5,7 @@
  * as the emulators report them (./function-observer.ts). Names follow Prometheus conventions: one
  * prefix, snake_case, `_total` counters, base units, and what varies in labels.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 import type { FunctionObserver } from './function-observer';
 import type { OffsetMonitor, OffsetsSnapshot } from './kafka-offsets';
 
@@ -124,24 +124,16 @@ export class PipelineMetrics {
   }
 
   /**
-   * Gauges and a counter whose values come from one offsets snapshot per scrape. When Kafka does not
+   * Gauges and counters whose values come from one offsets snapshot per scrape. When Kafka does not
    * answer, their series are left out rather than repeated stale, and the up gauge says why.
    */
   private registerKafkaMetrics(): void {
     const registers = [this.registry];
-    const offsets = this.offsets;
-    // Every collect() of one scrape shares the snapshot the first one asked for.
-    let current: { at: number; snapshot: Promise<OffsetsSnapshot> } | undefined;
-    const snapshot = (): Promise<OffsetsSnapshot> => {
-      const now = Date.now();
-      if (!current || now - current.at > ONE_SCRAPE_MS) current = { at: now, snapshot: offsets.snapshot() };
-      return current.snapshot;
-    };
+    const snapshot = oneSnapshotPerScrape(this.offsets);
     const groupLabels = ['group', 'topic', 'partition'] as const;
     const deadLetterTopics = this.functions.flatMap(({ name, deadLetterTopic }) =>
       deadLetterTopic ? [{ name, topic: deadLetterTopic }] : [],
     );
-
     new Gauge({
       name: PROMETHEUS_METRICS.kafkaUp,
       help: 'Whether the last read of offsets from Kafka succeeded within its time bound (1) or not (0).',
@@ -163,67 +155,81 @@ export class PipelineMetrics {
       help: 'The offset the consumer group committed (the next record it will read); absent until it commits.',
       labelNames: groupLabels,
       registers,
-      async collect() {
-        const taken = await snapshot();
-        this.reset();
-        if (!taken.up) return;
-        for (const g of taken.groups) {
-          if (g.committed !== null) this.set(labelsOf(g), g.committed);
-        }
-      },
+      collect: fromSnapshot(snapshot, (up) =>
+        up.groups.flatMap((g) => (g.committed === null ? [] : [series(labelsOf(g), g.committed)])),
+      ),
     });
     new Gauge({
       name: PROMETHEUS_METRICS.logEndOffset,
       help: 'The log end offset of a partition the consumer group reads.',
       labelNames: groupLabels,
       registers,
-      async collect() {
-        const taken = await snapshot();
-        this.reset();
-        if (!taken.up) return;
-        for (const g of taken.groups) this.set(labelsOf(g), g.end);
-      },
+      collect: fromSnapshot(snapshot, (up) => up.groups.map((g) => series(labelsOf(g), g.end))),
     });
     new Gauge({
       name: PROMETHEUS_METRICS.lag,
       help: 'Records the consumer group has still to read: log end offset minus committed offset.',
       labelNames: groupLabels,
       registers,
-      async collect() {
-        const taken = await snapshot();
-        this.reset();
-        if (!taken.up) return;
-        for (const g of taken.groups) this.set(labelsOf(g), g.lag);
-      },
+      collect: fromSnapshot(snapshot, (up) => up.groups.map((g) => series(labelsOf(g), g.lag))),
     });
     new Counter({
       name: PROMETHEUS_METRICS.topicRecords,
       help: 'Records ever appended to the topic (the sum of its partitions end offsets); rate() is the produce rate.',
       labelNames: ['topic'] as const,
       registers,
-      async collect() {
-        const taken = await snapshot();
-        this.reset();
-        if (!taken.up) return;
-        for (const { topic, partitions } of taken.topics) {
-          this.inc({ topic }, endOffsetSum(partitions));
-        }
-      },
+      collect: fromSnapshot(snapshot, (up) =>
+        up.topics.map(({ topic, partitions }) => series({ topic }, endOffsetSum(partitions))),
+      ),
     });
     new Counter({
       name: PROMETHEUS_METRICS.deadLetters,
       help: "Records in the function's dead-letter topic, from its trigger (retries exhausted) or its handler (records that can never succeed).",
       labelNames: ['function', 'topic'] as const,
       registers,
-      async collect() {
-        const taken = await snapshot();
-        this.reset();
-        if (!taken.up) return;
-        const ends = new Map(taken.topics.map((t) => [t.topic, endOffsetSum(t.partitions)]));
-        for (const { name, topic } of deadLetterTopics) this.inc({ function: name, topic }, ends.get(topic) ?? 0);
-      },
+      collect: fromSnapshot(snapshot, (up) => {
+        const ends = new Map(up.topics.map((t) => [t.topic, endOffsetSum(t.partitions)]));
+        return deadLetterTopics.map(({ name, topic }) => series({ function: name, topic }, ends.get(topic) ?? 0));
+      }),
     });
   }
+}
+
+/** Every collect() of one scrape shares the snapshot the first one asked for. */
+function oneSnapshotPerScrape(offsets: OffsetMonitor): () => Promise<OffsetsSnapshot> {
+  let current: { at: number; snapshot: Promise<OffsetsSnapshot> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!current || now - current.at > ONE_SCRAPE_MS) current = { at: now, snapshot: offsets.snapshot() };
+    return current.snapshot;
+  };
+}
+
+type UpSnapshot = Extract<OffsetsSnapshot, { up: true }>;
+type Series<L extends string> = readonly [labels: LabelValues<L>, value: number];
+
+function series<L extends string>(labels: LabelValues<L>, value: number): Series<L> {
+  return [labels, value];
+}
+
+/**
+ * A collect() that replaces a metric's series with those of this scrape's snapshot, or leaves them
+ * all out when Kafka did not answer. A counter's series is its total since the topic was created,
+ * so it is set the same way: reset, then counted up to the total.
+ */
+function fromSnapshot<L extends string>(
+  snapshot: () => Promise<OffsetsSnapshot>,
+  seriesOf: (up: UpSnapshot) => readonly Series<L>[],
+): (this: Gauge<L> | Counter<L>) => Promise<void> {
+  return async function collect() {
+    const taken = await snapshot();
+    this.reset();
+    if (!taken.up) return;
+    for (const [labels, value] of seriesOf(taken)) {
+      if (this instanceof Gauge) this.set(labels, value);
+      else this.inc(labels, value);
+    }
+  };
 }
 
 function endOffsetSum(partitions: readonly { end: number }[]): number {

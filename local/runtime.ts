@@ -21,7 +21,7 @@ import {
 } from '../lib/topology';
 import { ApiGatewayEmulator } from './api-gateway';
 import { EventTap } from './console/event-tap';
-import { EsmEmulator } from './esm/emulator';
+import { EsmEmulator, type EsmEmulatorStats } from './esm/emulator';
 import { type EsmReading, parseReading } from './esm/readings';
 import type { FaultInjection, KafkaLambdaHandler } from './faults';
 import { LocalInfrastructure } from './infrastructure';
@@ -109,7 +109,6 @@ export class LocalRuntime {
     this.infrastructure = infrastructure;
     await infrastructure.start();
     const { bootstrapServers } = infrastructure;
-    const kafka = new Kafka({ clientId: 'local-runtime', brokers: [bootstrapServers], logLevel: logLevel.ERROR });
     if (this.options.watch) {
       // After the infrastructure: the handler modules read its environment when they load.
       this.reloader = new HandlerReloader({
@@ -119,7 +118,21 @@ export class LocalRuntime {
       });
       await this.reloader.start();
     }
+    await this.startWatching(bootstrapServers);
+    this.kafka = new Kafka({ clientId: 'local-runtime', brokers: [bootstrapServers], logLevel: logLevel.ERROR });
+    this.bootstrapServers = bootstrapServers;
+    await this.startTriggers();
+    await this.startApi();
+    announcePipeline(dir, {
+      pid: process.pid,
+      bootstrapServers,
+      dynamoEndpoint: infrastructure.dynamoEndpoint,
+      apiUrl: this.apiUrl,
+    });
+  }
 
+  /** The offsets every consumer group has reached, the Prometheus metrics and the console's event tap. */
+  private async startWatching(bootstrapServers: string): Promise<void> {
     const offsets = new OffsetMonitor({
       bootstrapServers,
       topics: TOPICS.map((t) => t.name),
@@ -131,7 +144,7 @@ export class LocalRuntime {
       ),
     });
     this.offsets = offsets;
-    const metrics = new PipelineMetrics(
+    this.metrics = new PipelineMetrics(
       offsets,
       SERVICES.map((name) => {
         const consumer = CONSUMER_SERVICES.find((s) => s === name);
@@ -142,15 +155,15 @@ export class LocalRuntime {
       bootstrapServers,
       topics: TOPICS.map((t) => t.name),
       offsets: () => offsets.snapshot(),
-      log,
+      log: this.options.log,
     });
     await this.tap.start();
+  }
 
-    this.kafka = kafka;
-    this.metrics = metrics;
-    this.bootstrapServers = bootstrapServers;
-    await this.startTriggers();
-
+  /** The API Gateway emulator in front of order-api, serving the console and /metrics beside it. */
+  private async startApi(): Promise<void> {
+    const { metrics, offsets, tap } = this;
+    if (!metrics || !offsets || !tap) throw new Error('startWatching() has not run');
     const apiSpec = SERVICE_SPECS['order-api'];
     this.api = new ApiGatewayEmulator({
       port: this.options.apiPort,
@@ -161,19 +174,13 @@ export class LocalRuntime {
       timeoutSeconds: apiSpec.timeoutSeconds,
       memoryMb: apiSpec.memoryMb,
       observer: metrics.observer('order-api'),
-      extraRoutes: observabilityRoutes({ metrics, offsets, tap: this.tap }),
+      extraRoutes: observabilityRoutes({ metrics, offsets, tap }),
       log: (line) => this.eventLine('order-api', line),
     });
     const { url } = await this.api.start();
     this.apiUrl = url;
     this.consoleUrl = `${url}${CONSOLE_PATH}`;
     this.metricsUrl = `${url}${METRICS_PATH}`;
-    announcePipeline(dir, {
-      pid: process.pid,
-      bootstrapServers,
-      dynamoEndpoint: infrastructure.dynamoEndpoint,
-      apiUrl: url,
-    });
   }
 
   /** Starts one MSK trigger emulator per subscription (again, after stopTriggers). */
@@ -205,6 +212,11 @@ export class LocalRuntime {
       }
     }
     this.options.log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
+  }
+
+  /** What each trigger emulator is doing: for a harness that must say why a pipeline stalled. */
+  triggerStats(): EsmEmulatorStats[] {
+    return this.emulators.map((emulator) => emulator.stats());
   }
 
   /** Stops the trigger emulators, committing what they finished; the consumer groups are left empty. */

@@ -14,6 +14,7 @@ import { CLOUDEVENTS_CONTENT_TYPE } from '../lambdas/shared/events/content-type'
 import { validateCloudEvent } from '../lambdas/shared/events/validation';
 import { deadLetterRecord } from '../lambdas/shared/kafka/dead-letter';
 import type { KafkaMessage } from '../lambdas/shared/kafka/driver';
+import { onFailureRecord } from '../lambdas/shared/kafka/on-failure-record';
 import { toKafkaMessage } from '../lambdas/shared/kafka/publisher';
 import { KAFKA_VERSION, loadConfig, type PipelineConfig, PROFILES } from '../lib/config';
 import {
@@ -48,7 +49,6 @@ import {
   type TopicSpec,
 } from '../lib/topology';
 import { mskRecordOf } from '../local/esm/msk-event-builder';
-import { onFailureRecord } from '../local/esm/on-failure-record';
 
 const REPO_ROOT = join(__dirname, '..');
 export const ASYNCAPI_PATH = join(REPO_ROOT, 'docs', 'asyncapi.yaml');

@@ -3,10 +3,11 @@
  * .local/reliability/last-run.<reading>.json into docs/RELIABILITY.md, between its
  * `<!-- faults:begin -->` and `<!-- faults:end -->` markers, so the page shows what was measured.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { READINGS_UNDER_TEST, readingName } from '../local/esm/readings';
-import { localDir, REPO_ROOT } from '../local/paths';
+import { localDir } from '../local/paths';
+import { writeReliabilitySection } from '../local/reliability/figures';
 
 interface Scenario {
   readonly scenario: string;
@@ -56,15 +57,7 @@ function main(): void {
     .filter((file) => existsSync(file))
     .map((file) => JSON.parse(readFileSync(file, 'utf8')) as Run);
   if (runs.length === 0) throw new Error('no fault-suite figures in .local/reliability: run the fault suite first');
-  const file = join(REPO_ROOT, 'docs/RELIABILITY.md');
-  const text = readFileSync(file, 'utf8');
-  const begin = '<!-- faults:begin -->';
-  const end = '<!-- faults:end -->';
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/RELIABILITY.md has no ${begin} ... ${end} section`);
-  const body = runs.map(renderRun).join('\n\n');
-  writeFileSync(file, `${text.slice(0, from + begin.length)}\n${body}\n${text.slice(to)}`);
+  writeReliabilitySection('faults', runs.map(renderRun).join('\n\n'));
   process.stdout.write(`docs/RELIABILITY.md: figures of ${runs.length} reading(s) written.\n`);
 }
 

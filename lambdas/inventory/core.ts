@@ -17,9 +17,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CloudEvent } from '../shared/events/validation';
-import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
-import type { EventPublisher } from '../shared/kafka/publisher';
-import { type Delivery, failedEvents, productUpdates, releasedEvents, reservationIdOf, reservedEvents } from './events';
+import type { ConsumerLogger, HandlersOf } from '../shared/kafka/consumer';
+import type { PublisherOf } from '../shared/kafka/publisher';
+import {
+  type Delivery,
+  failedEvents,
+  productUpdates,
+  releasedEvents,
+  reservationIdOf,
+  reservedEvents,
+  type SERVICE,
+} from './events';
 import {
   decideRelease,
   decideReservation,
@@ -39,24 +47,24 @@ import {
 import type { InventoryStore } from './store';
 import { type StaleStepSweeper, staleStepSweeper } from './sweeper';
 
-export { eventLines, outcomeEventId, productUpdatedId, reservationIdOf } from './events';
+export { eventLines, outcomeEventId, productUpdatedId, reservationIdOf, SERVICE } from './events';
 export { type Line, mergeLines } from './reservation';
 
 export interface InventoryDeps {
   readonly store: InventoryStore;
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now?: () => Date;
   /** Names one attempt at an order (written into its steps); random unless a test fixes it. */
   readonly newToken?: () => string;
 }
 
-export type InventoryHandlers = Required<Pick<EventHandlers, 'OrderCreated' | 'OrderCancelled'>>;
+export type InventoryHandlers = HandlersOf<typeof SERVICE>;
 
 /** One delivery of one event: its dependencies, its attempt token and what it has seen. */
 interface Run {
   readonly store: InventoryStore;
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now: () => Date;
   readonly token: string;

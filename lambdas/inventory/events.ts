@@ -3,11 +3,16 @@
  * knows them. Every id is derived from the order (and SKU), so a delivery that redoes a step after a
  * crash re-publishes the same ids and the next service drops the duplicates.
  */
+import type { ConsumerServiceName, PublishedEvent } from '../../lib/topology';
 import { createEvent, deterministicId } from '../shared/events/envelope';
-import type { CloudEvent } from '../shared/events/validation';
+import type { OutgoingEvent } from '../shared/events/validation';
 import type { Line, Reservation, Shortage } from './reservation';
 
-const SERVICE = 'inventory';
+/** This service in the topology: its handlers, publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'inventory' satisfies ConsumerServiceName;
+
+/** Every event inventory may publish. */
+export type InventoryEvent = OutgoingEvent<PublishedEvent<typeof SERVICE>>;
 
 /** Event schemas cap a line's quantity at 100, the most one order line can ask for. */
 const MAX_EVENT_QUANTITY = 100;
@@ -50,7 +55,7 @@ export function eventLines(lines: readonly Line[]): Line[] {
   return lines.flatMap(({ sku, quantity }) => chunks(quantity).map((q) => ({ sku, quantity: q })));
 }
 
-export function reservedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): CloudEvent[] {
+export function reservedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): InventoryEvent[] {
   const data = { orderId: r.orderId, reservationId: r.reservationId, items: nonEmpty(eventLines(r.items)) };
   return [
     createEvent('InventoryReserved', data, meta(d, outcomeEventId(r.orderId, 'InventoryReserved'))),
@@ -63,7 +68,7 @@ export function reservedEvents(r: Reservation, stock: ReadonlyMap<string, StockL
   ];
 }
 
-export function failedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): CloudEvent[] {
+export function failedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): InventoryEvent[] {
   const data = {
     orderId: r.orderId,
     reason: r.reason ?? 'out_of_stock',
@@ -75,7 +80,7 @@ export function failedEvents(r: Reservation, stock: ReadonlyMap<string, StockLev
   ];
 }
 
-export function releasedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): CloudEvent[] {
+export function releasedEvents(r: Reservation, stock: ReadonlyMap<string, StockLevel>, d: Delivery): InventoryEvent[] {
   const data = { orderId: r.orderId, reservationId: r.reservationId, items: nonEmpty(eventLines(r.items)) };
   return [
     createEvent('InventoryReleased', data, meta(d, outcomeEventId(r.orderId, 'InventoryReleased'))),
@@ -94,7 +99,7 @@ export function productUpdates(
   stock: ReadonlyMap<string, StockLevel>,
   step: StockStep,
   d: Delivery,
-): CloudEvent[] {
+): OutgoingEvent<'ProductUpdated'>[] {
   return skus.flatMap((sku) => {
     const level = stock.get(sku);
     if (!level) return [];

@@ -1,14 +1,12 @@
 /** The inventory service's Lambda entry: the shared Kafka consumer around the inventory core. */
-import { tableEnvVar } from '../../lib/runtime-contract';
 import { documentClient } from '../shared/aws-clients';
-import { requireEnv } from '../shared/env';
 import { kafkaHandler } from '../shared/kafka/kafka-handler';
-import { inventoryHandlers } from './core';
+import { inventoryHandlers, SERVICE } from './core';
 import { dynamoInventoryStore } from './store';
 
-export const handler = kafkaHandler('inventory', ({ log, publisher }) =>
+export const handler = kafkaHandler(SERVICE, ({ log, publisher, tables }) =>
   inventoryHandlers({
-    store: dynamoInventoryStore(documentClient(), requireEnv(tableEnvVar('inventory'))),
+    store: dynamoInventoryStore(documentClient(), tables.inventory),
     publisher,
     logger: log,
   }),

@@ -30,6 +30,7 @@
 import { proofLifetimeSeconds } from '../../lib/topology';
 import type { Product } from '../shared/catalogue';
 import type { EventData } from '../shared/events/types.generated';
+import { SERVICE } from './events';
 
 export type ReservationStatus = 'RESERVING' | 'RESERVED' | 'FAILED' | 'RELEASED' | 'CANCELLED';
 export type FailureReason = EventData['InventoryReservationFailed']['reason'];
@@ -102,7 +103,7 @@ export type TakeOutcome =
   | { readonly kind: 'short'; readonly shortage: Shortage; readonly unknown: boolean };
 
 /** How long a reservation is kept: as long as the order's events can reach inventory again (lib/topology.ts). */
-export const RESERVATION_LIFETIME_MS = proofLifetimeSeconds('inventory') * 1_000;
+export const RESERVATION_LIFETIME_MS = proofLifetimeSeconds(SERVICE) * 1_000;
 
 /**
  * One line per SKU, so an order has at most one step of each kind on a product; sorted by SKU so the

@@ -7,6 +7,7 @@
  * same message id (which the notifier may recognise) and publishes the very same NotificationSent,
  * which downstream consumers drop as a duplicate.
  */
+import type { ConsumerServiceName } from '../../lib/topology';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type {
   NotificationSentV1,
@@ -16,18 +17,19 @@ import type {
   UserRegisteredV1,
 } from '../shared/events/types.generated';
 import type { CloudEvent } from '../shared/events/validation';
-import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
-import type { EventPublisher } from '../shared/kafka/publisher';
+import type { ConsumerLogger, HandlersOf } from '../shared/kafka/consumer';
+import type { PublisherOf } from '../shared/kafka/publisher';
 import type { NotificationMessage, Notifier, Template } from './notifier';
+
+/** This service in the topology: its handlers, publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'notification' satisfies ConsumerServiceName;
 
 export interface NotificationDeps {
   readonly notifier: Notifier;
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now?: () => Date;
 }
-
-const SERVICE = 'notification';
 
 /** What a message is about: exactly one of the two, as NotificationSent's schema requires. */
 export type Aggregate = { readonly orderId: string } | { readonly userId: string };
@@ -128,9 +130,7 @@ export function formatMoney(minorUnits: number, currency: string): string {
   return format.format(minorUnits / 10 ** decimals);
 }
 
-export type NotificationHandlers = Required<
-  Pick<EventHandlers, 'OrderConfirmed' | 'OrderCancelled' | 'ShipmentPrepared' | 'UserRegistered'>
->;
+export type NotificationHandlers = HandlersOf<typeof SERVICE>;
 
 export function notificationHandlers(deps: NotificationDeps): NotificationHandlers {
   const now = deps.now ?? (() => new Date());

@@ -13,6 +13,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { environmentCredentials } from '../shared/aws-credentials';
+import { refuseCallsPastInvocationDeadline } from '../shared/invocation-deadline';
 import { tracer } from '../shared/observability';
 import type { NotificationMessage, Notifier, SendResult } from './notifier';
 
@@ -23,10 +24,12 @@ let client: SNSClient | undefined;
 
 /**
  * One client per execution environment, so its connections are reused across invocations; traced on
- * AWS; signed with the environment credentials Lambda provides.
+ * AWS; signed with the environment credentials Lambda provides; no call after the invocation's deadline.
  */
 export function sharedSnsClient(): SNSClient {
-  client ??= tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 3, credentials: environmentCredentials }));
+  client ??= tracer.captureAWSv3Client(
+    refuseCallsPastInvocationDeadline(new SNSClient({ maxAttempts: 3, credentials: environmentCredentials })),
+  );
   return client;
 }
 

@@ -3,12 +3,12 @@
  * every log line of the request (and gone before the next), a trace subsegment annotated with the
  * order id, and the API's own metrics: orders accepted, requests rejected by the answer's error code.
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
+import { LOG_KEYS, METRICS, metricUnit, TRACE_ANNOTATIONS } from '../../lib/runtime-contract';
+import { invocationDeadlineOf, withinInvocationDeadline } from '../shared/invocation-deadline';
 import { flushMetrics, type Instruments, inSubsegment } from '../shared/observability';
 import type { OrderApiDeps } from './deps';
-import { requestCorrelationId, routeRequest } from './routes';
+import { matchResource, requestCorrelationId, routeRequest } from './routes';
 
 /** The reason recorded for a request that failed with an error instead of an answer (API Gateway sends 502). */
 export const UNHANDLED_ERROR_REASON = 'internal_error';
@@ -20,7 +20,7 @@ export function apiHandler(
   const { logger, metrics, tracer, service } = instruments;
   return async (event, context) => {
     logger.addContext(context);
-    const pathOrderId = /^\/orders\/([^/]+)\/?$/.exec(event.path)?.[1];
+    const pathOrderId = matchResource(event.path)?.rawParams.orderId;
     const correlationId = requestCorrelationId(event);
     logger.appendKeys({
       [LOG_KEYS.requestId]: event.requestContext?.requestId,
@@ -28,11 +28,9 @@ export function apiHandler(
       ...(pathOrderId ? { [LOG_KEYS.orderId]: pathOrderId } : {}),
     });
     try {
-      return await inSubsegment(
-        service,
-        `## ${service}.handler`,
-        { [TRACE_ANNOTATIONS.orderId]: pathOrderId },
-        async () => {
+      // No remote call after the invocation's deadline (../shared/invocation-deadline.ts).
+      return await withinInvocationDeadline(invocationDeadlineOf(context), () =>
+        inSubsegment(service, `## ${service}.handler`, { [TRACE_ANNOTATIONS.orderId]: pathOrderId }, async () => {
           tracer.annotateColdStart();
           let response: APIGatewayProxyResult;
           try {
@@ -45,12 +43,12 @@ export function apiHandler(
           if (created) {
             logger.appendKeys({ [LOG_KEYS.orderId]: created });
             tracer.putAnnotation(TRACE_ANNOTATIONS.orderId, created);
-            metrics.addMetric(METRICS.ordersAccepted, MetricUnit.Count, 1);
+            metrics.addMetric(METRICS.ordersAccepted, metricUnit(METRICS.ordersAccepted), 1);
           }
           if (response.statusCode >= 400) rejected(errorCodeOf(response));
           logger.info('request', { method: event.httpMethod, path: event.path, status: response.statusCode });
           return response;
-        },
+        }),
       );
     } finally {
       logger.removeKeys([LOG_KEYS.requestId, LOG_KEYS.correlationId, LOG_KEYS.orderId]);
@@ -63,7 +61,7 @@ export function apiHandler(
     metrics
       .singleMetric()
       .addDimension(METRICS.reasonDimension, reason)
-      .addMetric(METRICS.requestsRejected, MetricUnit.Count, 1);
+      .addMetric(METRICS.requestsRejected, metricUnit(METRICS.requestsRejected), 1);
   }
 }
 

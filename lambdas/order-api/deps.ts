@@ -1,10 +1,15 @@
+import type { ServiceName } from '../../lib/topology';
 import type { Product } from '../shared/catalogue';
-import type { EventPublisher } from '../shared/kafka/publisher';
+import type { PublisherOf } from '../shared/kafka/publisher';
 import type { RequestIdempotency } from './request-idempotency';
+
+/** This service in the topology: its publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'order-api' satisfies ServiceName;
 
 /** What the order API needs from the world; the handler wires the real ones, tests real-but-local ones. */
 export interface OrderApiDeps {
-  readonly publisher: EventPublisher;
+  /** Takes only the events the order API produces (lib/topology.ts). */
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly products: (skus: readonly string[]) => Promise<Map<string, Product>>;
   /** The order view item as the order service stored it, or undefined. */
   readonly orderView: (orderId: string) => Promise<Record<string, unknown> | undefined>;

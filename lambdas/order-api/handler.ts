@@ -5,31 +5,26 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { tableEnvVar } from '../../lib/runtime-contract';
 import { documentClient, dynamoClient } from '../shared/aws-clients';
 import { getProducts } from '../shared/catalogue';
-import { requireEnv } from '../shared/env';
+import { tableNamesOf } from '../shared/env';
 import { sharedProducer } from '../shared/kafka/kafka-handler';
 import { instrumentsFor } from '../shared/observability';
 import { apiHandler } from './api-handler';
-import type { OrderApiDeps } from './deps';
+import { type OrderApiDeps, SERVICE } from './deps';
 import { dynamoRequestIdempotency } from './request-idempotency';
 
-const instruments = instrumentsFor('order-api');
+const instruments = instrumentsFor(SERVICE);
 const { logger } = instruments;
-const ordersTable = requireEnv(tableEnvVar('orders'));
-const inventoryTable = requireEnv(tableEnvVar('inventory'));
+const tables = tableNamesOf(SERVICE);
 
 const deps: OrderApiDeps = {
-  publisher: sharedProducer('order-api'),
-  products: (skus) => getProducts(documentClient(), inventoryTable, skus),
+  publisher: sharedProducer(SERVICE),
+  products: (skus) => getProducts(documentClient(), tables.inventory, skus),
   orderView: async (orderId) =>
-    (await documentClient().send(new GetCommand({ TableName: ordersTable, Key: { orderId }, ConsistentRead: true })))
+    (await documentClient().send(new GetCommand({ TableName: tables.orders, Key: { orderId }, ConsistentRead: true })))
       .Item,
-  requestIdempotency: dynamoRequestIdempotency({
-    client: dynamoClient(),
-    tableName: requireEnv(tableEnvVar('idempotency')),
-  }),
+  requestIdempotency: dynamoRequestIdempotency({ client: dynamoClient(), tableName: tables.idempotency }),
   newOrderId: () => `ord_${ulid()}`,
   newUserId: () => `usr_${ulid()}`,
   newCorrelationId: () => randomUUID(),

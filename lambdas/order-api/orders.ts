@@ -2,10 +2,11 @@
 
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { apiRoute, routeKey } from '../../lib/api-routes';
 import { toPublicView } from '../order/view';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { CreateOrderRequest } from '../shared/events/types.generated';
-import type { OrderApiDeps } from './deps';
+import { type OrderApiDeps, SERVICE } from './deps';
 import { json, problem } from './http';
 
 export type { CreateOrderRequest };
@@ -23,7 +24,7 @@ const MAX_QUANTITY_PER_SKU = 100;
 export function orderIdForKey(caller: string, idempotencyKey: string): string {
   // A JSON array keeps the parts apart whatever characters they hold.
   const digest = createHash('sha256')
-    .update(JSON.stringify(['POST /orders', caller, idempotencyKey]))
+    .update(JSON.stringify([routeKey(apiRoute('createOrder')), caller, idempotencyKey]))
     .digest();
   let id = '';
   for (let i = 0; i < 26; i++) id += CROCKFORD.charAt((digest[i] as number) % 32);
@@ -89,7 +90,7 @@ export async function createOrder(
     {
       subject: orderId,
       correlationId,
-      ...(keyed === undefined ? {} : { id: deterministicId('order-api', orderId, 'OrderCreated') }),
+      ...(keyed === undefined ? {} : { id: deterministicId(SERVICE, orderId, 'OrderCreated') }),
     },
   );
   await deps.publisher.publish([event]);

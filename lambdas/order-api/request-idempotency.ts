@@ -16,6 +16,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SERVICE } from './deps';
 
 export type KeyedOutcome =
   | { readonly kind: 'response'; readonly response: APIGatewayProxyResult }
@@ -68,7 +69,7 @@ export function dynamoRequestIdempotency(options: {
       if (response.statusCode >= 300) throw new NotRemembered(response);
       return response;
     },
-    { persistenceStore, config, keyPrefix: 'order-api', dataIndexArgument: 0 },
+    { persistenceStore, config, keyPrefix: SERVICE, dataIndexArgument: 0 },
   );
   return {
     async run(scope, body, respond, context) {

@@ -6,6 +6,16 @@
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as generated from '#event-validators';
+import {
+  type ApiOperation,
+  type ApiResource,
+  type ApiRoute,
+  apiResources,
+  pathParameterNames,
+  pathPattern,
+  routeKey,
+} from '../../lib/api-routes';
+import type { RequestSchemaName } from '../../lib/schema-files';
 import { describe } from '../shared/events/validation';
 import { PublishError } from '../shared/kafka/publisher';
 import { callerOf } from './caller';
@@ -32,75 +42,79 @@ interface ValidateFunction {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
 }
-const validators = generated as unknown as Record<'CreateOrderRequest' | 'RegisterUserRequest', ValidateFunction>;
+const validators = generated as unknown as Record<RequestSchemaName, ValidateFunction>;
 
+/** Answers one route's requests; `params` are its path parameters, decoded. */
 type Handler = (
   event: APIGatewayProxyEvent,
-  params: string[],
+  params: Readonly<Record<string, string>>,
   deps: OrderApiDeps,
+  route: ApiRoute<ApiOperation>,
   context?: Context,
 ) => Promise<APIGatewayProxyResult>;
 
-interface Route {
-  readonly pattern: RegExp;
-  readonly methods: Readonly<Record<string, Handler>>;
+/** One handler per operation of lib/api-routes.ts: a route without one does not compile. */
+const HANDLERS: Readonly<Record<ApiOperation, Handler>> = {
+  createOrder: (event, _params, deps, route, context) =>
+    withBody<CreateOrderRequest>(event, route, deps, context, (body, correlationId, keyed) =>
+      createOrder(body, correlationId, deps, keyed),
+    ),
+  getOrder: (_event, { orderId }, deps) => getOrder(orderId ?? '', deps),
+  registerUser: (event, _params, deps, route, context) =>
+    withBody<RegisterUserRequest>(event, route, deps, context, (body, correlationId) =>
+      registerUser(body, correlationId, deps),
+    ),
+};
+
+/** Each resource of the API with the pattern its paths match and the names of what it captures. */
+const RESOURCES = apiResources().map((resource) => ({
+  ...resource,
+  pattern: pathPattern(resource.path),
+  parameters: pathParameterNames(resource.path),
+}));
+
+/** The resource a request path (trailing slashes aside) names, and its path parameters as the client encoded them. */
+export function matchResource(
+  rawPath: string,
+): { readonly resource: ApiResource; readonly rawParams: Readonly<Record<string, string>> } | undefined {
+  const path = trimmedPath(rawPath);
+  for (const resource of RESOURCES) {
+    const match = resource.pattern.exec(path);
+    if (!match) continue;
+    const rawParams = Object.fromEntries(resource.parameters.map((name, i) => [name, match[i + 1] as string]));
+    return { resource, rawParams };
+  }
+  return undefined;
 }
 
-const ROUTES: readonly Route[] = [
-  {
-    pattern: /^\/orders$/,
-    methods: {
-      POST: (event, _params, deps, context) =>
-        withBody<CreateOrderRequest>(
-          event,
-          validators.CreateOrderRequest,
-          deps,
-          context,
-          'POST /orders',
-          (body, correlationId, keyed) => createOrder(body, correlationId, deps, keyed),
-        ),
-    },
-  },
-  { pattern: /^\/orders\/([^/]+)$/, methods: { GET: (_event, [orderId], deps) => getOrder(orderId ?? '', deps) } },
-  {
-    pattern: /^\/users$/,
-    methods: {
-      POST: (event, _params, deps, context) =>
-        withBody<RegisterUserRequest>(
-          event,
-          validators.RegisterUserRequest,
-          deps,
-          context,
-          'POST /users',
-          (body, correlationId) => registerUser(body, correlationId, deps),
-        ),
-    },
-  },
-];
+function trimmedPath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
 
 export async function routeRequest(
   event: APIGatewayProxyEvent,
   deps: OrderApiDeps,
   context?: Context,
 ): Promise<APIGatewayProxyResult> {
-  const path = event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;
-  for (const route of ROUTES) {
-    const match = route.pattern.exec(path);
-    if (!match) continue;
-    const method = route.methods[event.httpMethod];
-    if (!method) {
+  const path = trimmedPath(event.path);
+  const matched = matchResource(path);
+  if (matched) {
+    const route = matched.resource.routes.find((r) => r.method === event.httpMethod);
+    if (!route) {
       return problem(405, 'method_not_allowed', `${event.httpMethod} is not allowed on ${path}`, {
-        Allow: Object.keys(route.methods).join(', '),
+        Allow: matched.resource.routes.map((r) => r.method).join(', '),
       });
     }
-    let params: string[];
+    let params: Record<string, string>;
     try {
-      params = match.slice(1).map(decodeURIComponent);
+      params = Object.fromEntries(
+        Object.entries(matched.rawParams).map(([name, value]) => [name, decodeURIComponent(value)]),
+      );
     } catch {
       return problem(400, 'invalid_request', `the path ${path} is not valid percent-encoding`);
     }
     try {
-      return await method(event, params, deps, context);
+      return await HANDLERS[route.operation](event, params, deps, route, context);
     } catch (error) {
       if (error instanceof PublishError) {
         deps.logger.error('publish failed', { reason: error.message });
@@ -114,14 +128,16 @@ export async function routeRequest(
   return problem(404, 'not_found', `no route for ${event.httpMethod} ${path}`);
 }
 
+/** A route's JSON body, checked against its request model, then answered (once per Idempotency-Key). */
 async function withBody<T>(
   event: APIGatewayProxyEvent,
-  validate: ValidateFunction,
+  route: ApiRoute,
   deps: OrderApiDeps,
   context: Context | undefined,
-  route: string,
   respond: (body: T, correlationId: string, keyed?: KeyedRequest) => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
+  if (!route.bodyModel) throw new Error(`${routeKey(route)} has no request model (lib/api-routes.ts)`);
+  const validate = validators[route.bodyModel];
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     return problem(415, 'unsupported_media_type', 'send the body as application/json');
@@ -165,7 +181,7 @@ async function withBody<T>(
   }
   const keyed: KeyedRequest = { caller, key };
   const outcome = await deps.requestIdempotency.run(
-    { route, caller, key },
+    { route: routeKey(route), caller, key },
     body,
     () => respond(body as T, correlationId, keyed),
     context,

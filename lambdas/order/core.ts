@@ -16,8 +16,8 @@
  */
 import { createEvent } from '../shared/events/envelope';
 import type { CloudEvent } from '../shared/events/validation';
-import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
-import type { EventPublisher } from '../shared/kafka/publisher';
+import type { ConsumerLogger, HandlersOf } from '../shared/kafka/consumer';
+import type { PublisherOf } from '../shared/kafka/publisher';
 import type { OrderViewStore } from './store';
 import {
   applyEvent,
@@ -26,20 +26,22 @@ import {
   decisionPayload,
   type OrderViewItem,
   type SagaEvent,
-  type SagaEventName,
+  type SERVICE,
   type Transition,
 } from './view';
 
+export { SERVICE } from './view';
+
 export interface OrderDeps {
   readonly store: OrderViewStore;
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now?: () => Date;
   /** Writes tried per event before giving up to the ESM's retry; contention is four writers at most. */
   readonly maxAttempts?: number;
 }
 
-export type OrderHandlers = Required<Pick<EventHandlers, SagaEventName>>;
+export type OrderHandlers = HandlersOf<typeof SERVICE>;
 
 export class OrderContentionError extends Error {
   constructor(orderId: string, attempts: number) {

@@ -29,7 +29,7 @@
  * outgoing events need, are all there. An item without `details` is an order the API does not know
  * yet: `toPublicView` answers undefined for it, which the API should treat like a missing item (404).
  */
-import type { EventName } from '../../lib/topology';
+import { type ConsumerServiceName, consumedEvents, type EventName, type SubscribedEvent } from '../../lib/topology';
 import { deterministicId } from '../shared/events/envelope';
 import type {
   EventData,
@@ -46,18 +46,12 @@ export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'SHIPPED';
 export type CancelReason = OrderCancelledV1['reason'];
 export type DecisionEvent = 'OrderConfirmed' | 'OrderCancelled';
 
-/** The events the order service subscribes to. */
-export const SAGA_EVENTS = [
-  'OrderCreated',
-  'PaymentCompleted',
-  'PaymentFailed',
-  'PaymentRefunded',
-  'InventoryReserved',
-  'InventoryReservationFailed',
-  'InventoryReleased',
-  'ShipmentPrepared',
-] as const satisfies readonly EventName[];
-export type SagaEventName = (typeof SAGA_EVENTS)[number];
+/** This service in the topology: its handlers, publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'order' satisfies ConsumerServiceName;
+
+/** The events the order service subscribes to (lib/topology.ts): every fact the saga records. */
+export const SAGA_EVENTS: readonly SagaEventName[] = consumedEvents(SERVICE);
+export type SagaEventName = SubscribedEvent<typeof SERVICE>;
 
 export type SagaEvent = {
   [N in SagaEventName]: { readonly name: N; readonly event: CloudEvent<ReceivedEventData[N]> };
@@ -154,8 +148,6 @@ export interface Transition {
   readonly item: OrderViewItem;
   readonly changed: boolean;
 }
-
-const SERVICE = 'order';
 
 /** One decision per order, so (orderId, event name) names it; a redone publish reuses the id. */
 export function decisionEventId(orderId: string, event: DecisionEvent): string {

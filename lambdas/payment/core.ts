@@ -8,11 +8,14 @@
  * a deterministic id. A redelivery (or a retry after a crash between the write and the publish)
  * therefore re-publishes the same event instead of charging or refunding again.
  */
+import type { ConsumerServiceName } from '../../lib/topology';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { PaymentFailedV1 } from '../shared/events/types.generated';
-import type { CloudEvent } from '../shared/events/validation';
-import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
-import type { EventPublisher } from '../shared/kafka/publisher';
+import type { ConsumerLogger, HandlersOf } from '../shared/kafka/consumer';
+import type { PublisherOf } from '../shared/kafka/publisher';
+
+/** This service in the topology: its handlers, publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'payment' satisfies ConsumerServiceName;
 
 export type DeclineReason = PaymentFailedV1['reason'];
 
@@ -61,12 +64,10 @@ export interface PaymentStore {
 
 export interface PaymentDeps {
   readonly store: PaymentStore;
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now?: () => Date;
 }
-
-const SERVICE = 'payment';
 
 /** Test-mode tokens: anything but the two known ones is refused, as a provider refuses an unknown token. */
 export function simulateCharge(paymentMethod: string): ChargeOutcome {
@@ -84,7 +85,7 @@ export function refundIdFor(orderId: string): string {
   return `ref_${compactId(SERVICE, orderId, 'refund')}`;
 }
 
-export type PaymentHandlers = Required<Pick<EventHandlers, 'OrderCreated' | 'OrderCancelled'>>;
+export type PaymentHandlers = HandlersOf<typeof SERVICE>;
 
 export function paymentHandlers(deps: PaymentDeps): PaymentHandlers {
   const now = deps.now ?? (() => new Date());
@@ -161,10 +162,7 @@ async function settleCancellation(
   return after;
 }
 
-function chargeEvent(
-  record: Exclude<PaymentRecord, { status: 'CANCELLED_BEFORE_CHARGE' }>,
-  correlationId: string,
-): CloudEvent {
+function chargeEvent(record: Exclude<PaymentRecord, { status: 'CANCELLED_BEFORE_CHARGE' }>, correlationId: string) {
   const meta = {
     subject: record.orderId,
     correlationId,
@@ -194,7 +192,7 @@ function chargeEvent(
   );
 }
 
-function refundEvent(record: Extract<PaymentRecord, { status: 'REFUNDED' }>, correlationId: string): CloudEvent {
+function refundEvent(record: Extract<PaymentRecord, { status: 'REFUNDED' }>, correlationId: string) {
   return createEvent(
     'PaymentRefunded',
     {

@@ -1,5 +1,6 @@
 /** Fail-fast reads of the environment variables named in lib/runtime-contract.ts. */
-import { ENV, KAFKA_AUTH_MODES, type KafkaAuthMode } from '../../lib/runtime-contract';
+import { ENV, KAFKA_AUTH_MODES, type KafkaAuthMode, tableEnvVar } from '../../lib/runtime-contract';
+import { type ServiceName, type ServiceTable, type TableName, tablesOf } from '../../lib/topology';
 
 export class MissingConfigError extends Error {
   constructor(message: string) {
@@ -14,6 +15,21 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
     throw new MissingConfigError(`environment variable ${name} is not set`);
   }
   return value;
+}
+
+/**
+ * The name of every table the topology gives `service` (lib/topology.ts tablesOf), from the
+ * environment variable the stack sets for each: a table the service does not use is not there.
+ */
+export function tableNamesOf<S extends ServiceName>(
+  service: S,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<ServiceTable<S>, string>> {
+  const tables = Object.keys(tablesOf(service)) as TableName[];
+  return Object.fromEntries(tables.map((table) => [table, requireEnv(tableEnvVar(table), env)])) as Record<
+    ServiceTable<S>,
+    string
+  >;
 }
 
 export interface KafkaSettings {

@@ -3,20 +3,22 @@
  * state: every value is derived from the order id, so a redelivered OrderConfirmed yields the very
  * same ShipmentPrepared (same event id, same shipment), which downstream consumers drop as a duplicate.
  */
+import type { ConsumerServiceName } from '../../lib/topology';
 import { createEvent, deterministicId } from '../shared/events/envelope';
 import type { ShipmentPreparedV1 } from '../shared/events/types.generated';
-import type { ConsumerLogger, EventHandlers } from '../shared/kafka/consumer';
-import type { EventPublisher } from '../shared/kafka/publisher';
+import type { ConsumerLogger, HandlersOf } from '../shared/kafka/consumer';
+import type { PublisherOf } from '../shared/kafka/publisher';
+
+/** This service in the topology: its handlers, publisher and tables follow from it; its ids start with it. */
+export const SERVICE = 'shipping' satisfies ConsumerServiceName;
 
 export type Carrier = ShipmentPreparedV1['carrier'];
 
 export interface ShippingDeps {
-  readonly publisher: EventPublisher;
+  readonly publisher: PublisherOf<typeof SERVICE>;
   readonly logger: ConsumerLogger;
   readonly now?: () => Date;
 }
-
-const SERVICE = 'shipping';
 
 /** The 27 EU member states (ISO 3166-1 alpha-2), all shipped with DHL. */
 const EU_COUNTRIES: ReadonlySet<string> = new Set(
@@ -40,7 +42,7 @@ export function trackingNumberFor(orderId: string): string {
   return deterministicId(SERVICE, orderId, 'tracking').replaceAll('-', '').slice(0, 20).toUpperCase();
 }
 
-export type ShippingHandlers = Required<Pick<EventHandlers, 'OrderConfirmed'>>;
+export type ShippingHandlers = HandlersOf<typeof SERVICE>;
 
 export function shippingHandlers(deps: ShippingDeps): ShippingHandlers {
   const now = deps.now ?? (() => new Date());

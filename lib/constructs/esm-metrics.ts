@@ -5,7 +5,7 @@ import { ESM_METRICS, type EsmMetricName } from '../runtime-contract';
 
 /**
  * A metric of one MSK event source mapping (lib/runtime-contract.ts, ESM_METRICS): lag as the
- * maximum of the period, counts as sums.
+ * maximum of the period, counts as sums. KafkaSubscription's metric methods are built on it.
  */
 export function metricEsm(
   mapping: lambda.IEventSourceMapping,
@@ -30,14 +30,7 @@ export function metricBroker(
   metricName: string,
   options: cloudwatch.MetricOptions = {},
 ): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: 'AWS/Kafka',
-    metricName,
-    dimensionsMap: { 'Cluster Name': clusterName, 'Broker ID': String(brokerId) },
-    statistic: 'Maximum',
-    period: Duration.minutes(5),
-    ...options,
-  });
+  return mskMetric(metricName, { 'Cluster Name': clusterName, 'Broker ID': String(brokerId) }, 'Maximum', options);
 }
 
 /** Per-topic MSK metric on one broker (needs PER_TOPIC_PER_BROKER monitoring or finer). */
@@ -48,11 +41,22 @@ export function metricTopicOnBroker(
   metricName: string,
   options: cloudwatch.MetricOptions = {},
 ): cloudwatch.Metric {
+  const dimensions = { 'Cluster Name': clusterName, 'Broker ID': String(brokerId), Topic: topic };
+  return mskMetric(metricName, dimensions, 'Average', options);
+}
+
+/** An `AWS/Kafka` metric, per five minutes: the period the broker widgets and alarms read. */
+function mskMetric(
+  metricName: string,
+  dimensionsMap: Record<string, string>,
+  statistic: string,
+  options: cloudwatch.MetricOptions,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: 'AWS/Kafka',
     metricName,
-    dimensionsMap: { 'Cluster Name': clusterName, 'Broker ID': String(brokerId), Topic: topic },
-    statistic: 'Average',
+    dimensionsMap,
+    statistic,
     period: Duration.minutes(5),
     ...options,
   });

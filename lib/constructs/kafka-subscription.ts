@@ -1,8 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KafkaDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { ESM_METRICS, type EsmMetricName } from '../runtime-contract';
 import { subscriptionFilterPatterns } from '../subscription-filters';
 import {
   type ConsumerServiceName,
@@ -11,6 +13,7 @@ import {
   domainTopic,
   type SubscriptionSpec,
 } from '../topology';
+import { metricEsm } from './esm-metrics';
 import type { KafkaClusterRef } from './kafka-cluster-ref';
 import type { ServiceFunction } from './service-function';
 
@@ -35,6 +38,7 @@ export interface KafkaSubscriptionProps {
  * The ESM polls as the function's execution role, so the consumer permissions go there.
  */
 export class KafkaSubscription extends Construct {
+  readonly service: ConsumerServiceName;
   readonly mapping: lambda.EventSourceMapping;
   readonly topic: string;
   readonly consumerGroupId: string;
@@ -43,6 +47,7 @@ export class KafkaSubscription extends Construct {
   constructor(scope: Construct, id: string, props: KafkaSubscriptionProps) {
     super(scope, id);
     const { service, subscription, fn, cluster } = props;
+    this.service = service;
     this.topic = domainTopic(subscription.domain);
     this.consumerGroupId = consumerGroupId(service, subscription.domain);
     this.deadLetterTopic = deadLetterTopic(service);
@@ -91,5 +96,43 @@ export class KafkaSubscription extends Construct {
         resources: [cluster.topicArn(this, this.deadLetterTopic)],
       }),
     );
+  }
+
+  /**
+   * A metric Lambda publishes for this event source mapping (lib/runtime-contract.ts, ESM_METRICS),
+   * once its MetricsConfig enables the metric's group: lag as the maximum of the minute, counts as sums.
+   */
+  metric(metricName: EsmMetricName, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metricEsm(this.mapping, metricName, options);
+  }
+
+  /** The largest lag over the topic's partitions: records the group has still to read. */
+  metricMaxOffsetLag(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.maxOffsetLag, options);
+  }
+
+  /** Records Lambda wrote to the dead-letter topic after their retries. */
+  metricOnFailureDelivered(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.onFailureDelivered, options);
+  }
+
+  /** Records Lambda gave up on and delivered nowhere. */
+  metricDropped(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.dropped, options);
+  }
+
+  /** Records Lambda could not write to the dead-letter topic. */
+  metricOnFailureDeliveryErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.onFailureDeliveryErrors, options);
+  }
+
+  /** Failed polls of the brokers. */
+  metricPollingErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.pollingErrors, options);
+  }
+
+  /** Failed offset commits. */
+  metricCommitErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ESM_METRICS.commitErrors, options);
   }
 }

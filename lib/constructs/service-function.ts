@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,11 +17,19 @@ import {
   type LambdaArchitecture,
   type LambdaRuntime,
 } from '../function-settings';
-import { ENV, LOG_LEVEL, METRICS, tableEnvVar } from '../runtime-contract';
+import { ENV, LOG_LEVEL, METRICS, type MetricName, tableEnvVar } from '../runtime-contract';
 import type { TableName } from '../topology';
 import type { KafkaClusterRef } from './kafka-cluster-ref';
 
 const REPO_ROOT = join(__dirname, '..', '..');
+
+/** The export of a handler entry that Lambda calls (NodejsFunction's `handler`). */
+export const HANDLER_EXPORT = 'handler';
+
+/** The file NodejsFunction bundles for an entry given relative to the repository root. */
+export function entryPath(entry: string): string {
+  return join(REPO_ROOT, entry);
+}
 
 export interface ServiceFunctionProps {
   /** Service name: the Powertools service name and the metric dimension. */
@@ -53,6 +62,8 @@ const ARCHITECTURES: Record<LambdaArchitecture, lambda.Architecture> = {
  * and the runtime contract cannot drift apart.
  */
 export class ServiceFunction extends nodejs.NodejsFunction {
+  /** The Powertools service name: the `service` dimension of the metrics its handler emits. */
+  readonly serviceName: string;
   private readonly cluster: KafkaClusterRef;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
@@ -63,15 +74,16 @@ export class ServiceFunction extends nodejs.NodejsFunction {
     });
     super(scope, id, {
       description: props.description,
-      entry: join(REPO_ROOT, props.entry),
+      entry: entryPath(props.entry),
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      handler: 'handler',
+      handler: HANDLER_EXPORT,
       runtime: RUNTIMES[props.settings.runtime],
       architecture: ARCHITECTURES[props.settings.architecture],
       memorySize: props.settings.memoryMb,
       timeout: Duration.seconds(props.settings.timeoutSeconds),
-      tracing: lambda.Tracing.ACTIVE,
+      // Per profile (lib/config.ts): off, the function does not load the tracer at all.
+      tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       vpc: props.network.vpc,
@@ -83,6 +95,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         [ENV.powertoolsLogLevel]: LOG_LEVEL,
         [ENV.kafkaBootstrapServers]: props.cluster.bootstrapServers,
         [ENV.kafkaAuth]: 'iam',
+        ...(config.tracing ? {} : { [ENV.powertoolsTraceEnabled]: 'false' }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -94,10 +107,11 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         sourcesContent: FUNCTION_BUNDLE.sourcesContent,
         externalModules: [...FUNCTION_BUNDLE.externalModules],
         banner: FUNCTION_BUNDLE.banner,
-        // Its own event validators and the SDK credential stand-ins (lib/bundling.ts).
+        // Its own event validators and the bundle stand-ins (lib/bundling.ts).
         esbuildArgs: esbuildAliasArgs(props.serviceName),
       },
     });
+    this.serviceName = props.serviceName;
     this.cluster = props.cluster;
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [props.cluster.clusterArn] }),
@@ -158,5 +172,76 @@ export class ServiceFunction extends nodejs.NodejsFunction {
   bindNotificationTopic(topic: sns.ITopic): void {
     topic.grantPublish(this);
     this.addEnvironment(ENV.notificationTopicArn, topic.topicArn);
+  }
+
+  /**
+   * A metric this function's handler emits (EMF, named in lib/runtime-contract.ts), of its service:
+   * the sum per minute unless `options` say otherwise. No unit: CloudWatch then reads the datapoints
+   * of every unit, which AWS recommends for alarms (PutMetricAlarm, `Unit`), and the handlers emit
+   * each metric in one unit only (its METRIC_DEFINITIONS entry).
+   */
+  metricHandler(metricName: MetricName, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS.namespace,
+      metricName,
+      dimensionsMap: { [METRICS.serviceDimension]: this.serviceName },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      label: `${this.serviceName} ${metricName}`,
+      ...options,
+    });
+  }
+
+  /** Kafka consumers: events whose handler ran to completion. */
+  metricEventsHandled(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventsHandled, options);
+  }
+
+  /** Kafka consumers: events skipped as already handled (same CloudEvent id). */
+  metricDuplicatesSkipped(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.duplicatesSkipped, options);
+  }
+
+  /** Kafka consumers: records the handler wrote to its dead-letter topic at once. */
+  metricEventsDeadLettered(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventsDeadLettered, options);
+  }
+
+  /** Kafka consumers: records reported back to Lambda for retry. */
+  metricEventsFailed(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventsFailed, options);
+  }
+
+  /** Kafka consumers: records left for the retry when the function ran short of time. */
+  metricEventsDeferred(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventsDeferred, options);
+  }
+
+  /** Kafka consumers: known events of a consumed topic that the service does not handle. */
+  metricEventsSkipped(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventsSkipped, options);
+  }
+
+  /** Kafka consumers: how old handled events are (handling time minus CloudEvent time), p99 by default. */
+  metricEventAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.eventAgeMs, { statistic: 'p99', ...options });
+  }
+
+  /** The order API: orders answered 202. */
+  metricOrdersAccepted(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricHandler(METRICS.ordersAccepted, options);
+  }
+
+  /**
+   * The order API: rejected requests, one line per reason (the `reason` dimension's values are not
+   * known at synth, so a SEARCH finds them).
+   */
+  metricRequestsRejectedByReason(): cloudwatch.MathExpression {
+    const dimensions = [METRICS.namespace, METRICS.serviceDimension, METRICS.reasonDimension].join(',');
+    return new cloudwatch.MathExpression({
+      expression: `SEARCH('{${dimensions}} MetricName="${METRICS.requestsRejected}"', 'Sum', 60)`,
+      label: 'rejected',
+      period: Duration.minutes(1),
+    });
   }
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { API_ROUTES, type ApiRoute, MODEL_CONTENT_TYPE, pathParameterNames } from '../api-routes';
 import type { PipelineConfig } from '../config';
 import { ServiceFunction } from '../constructs/service-function';
 import { BAD_REQUEST_BODY } from '../gateway-responses';
@@ -56,7 +57,7 @@ export class ApiStack extends Stack {
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        tracingEnabled: true,
+        tracingEnabled: config.tracing,
         metricsEnabled: true,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
@@ -79,15 +80,10 @@ export class ApiStack extends Stack {
       templates: { [BAD_REQUEST_BODY.contentType]: BAD_REQUEST_BODY.template },
     });
 
-    const orders = this.api.root.addResource('orders');
-    orders.addMethod('POST', integration, this.bodyValidated('CreateOrderRequest', validator));
-    orders.addResource('{orderId}').addMethod('GET', integration, {
-      requestValidator: validator,
-      requestParameters: { 'method.request.path.orderId': true },
-    });
-    this.api.root
-      .addResource('users')
-      .addMethod('POST', integration, this.bodyValidated('RegisterUserRequest', validator));
+    for (const route of API_ROUTES) {
+      const resource = this.api.root.resourceForPath(route.path);
+      resource.addMethod(route.method, integration, this.validated(route, validator));
+    }
 
     // RestApi's own endpoint output is keyed `ApiEndpoint<hash>`; one key the tools can name instead.
     this.api.node.tryRemoveChild('Endpoint');
@@ -97,13 +93,24 @@ export class ApiStack extends Stack {
     });
   }
 
-  private bodyValidated(name: RequestSchemaName, validator: apigw.IRequestValidator): apigw.MethodOptions {
-    const model = this.api.addModel(name, {
+  /** The validator, with the route's path parameters required and its body model, if it has one. */
+  private validated(route: ApiRoute, validator: apigw.IRequestValidator): apigw.MethodOptions {
+    const parameters = pathParameterNames(route.path);
+    return {
+      requestValidator: validator,
+      ...(parameters.length > 0
+        ? { requestParameters: Object.fromEntries(parameters.map((name) => [`method.request.path.${name}`, true])) }
+        : {}),
+      ...(route.bodyModel ? { requestModels: { [MODEL_CONTENT_TYPE]: this.model(route.bodyModel) } } : {}),
+    };
+  }
+
+  private model(name: RequestSchemaName): apigw.IModel {
+    return this.api.addModel(name, {
       modelName: name,
-      contentType: 'application/json',
+      contentType: MODEL_CONTENT_TYPE,
       schema: toApiGatewaySchema(readRequestSchema(name)),
     });
-    return { requestValidator: validator, requestModels: { 'application/json': model } };
   }
 }
 

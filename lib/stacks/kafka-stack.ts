@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { TOPIC_ADMIN_ENTRY } from '../bundling';
 import { KAFKA_VERSION, type PipelineConfig, type ProvisionedClusterConfig } from '../config';
 import { KafkaClusterRef } from '../constructs/kafka-cluster-ref';
 import { ServiceFunction } from '../constructs/service-function';
@@ -159,7 +160,7 @@ export class KafkaStack extends Stack {
     const admin = new ServiceFunction(this, 'TopicAdmin', {
       serviceName: 'topic-admin',
       description: 'Creates and grows Kafka topics on MSK Serverless (custom resource)',
-      entry: 'lambdas/topic-admin/handler.ts',
+      entry: TOPIC_ADMIN_ENTRY,
       config,
       network,
       cluster: this.cluster,

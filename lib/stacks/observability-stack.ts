@@ -7,13 +7,20 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AlarmThresholds, PipelineConfig } from '../config';
-import { metricBroker, metricEsm, metricTopicOnBroker } from '../constructs/esm-metrics';
+import { metricBroker, metricTopicOnBroker } from '../constructs/esm-metrics';
 import type { KafkaSubscription } from '../constructs/kafka-subscription';
 import type { ServiceFunction } from '../constructs/service-function';
 import { pascalCase } from '../naming';
-import { ALARM_RUNBOOK, type AlarmFamily, ESM_METRICS, METRICS, type MetricName } from '../runtime-contract';
+import {
+  ALARM_RUNBOOK,
+  type AlarmFamily,
+  ESM_METRICS,
+  METRICS,
+  type MetricDefinition,
+  metricUnit,
+} from '../runtime-contract';
 import { STACK_OUTPUTS } from '../stack-outputs';
-import { CONSUMER_SERVICES, deadLetterTopic, type ServiceName, TOPICS } from '../topology';
+import { CONSUMER_SERVICES, type ConsumerServiceName, deadLetterTopic, TOPICS } from '../topology';
 import type { ApiStack } from './api-stack';
 import type { KafkaStack } from './kafka-stack';
 import type { ServicesStack } from './services-stack';
@@ -40,6 +47,106 @@ type AlarmShape =
 const SUSTAINED: AlarmShape = { kind: 'sustained' };
 const ANY: AlarmShape = { kind: 'any' };
 const FIVE_MINUTES = Duration.minutes(5);
+const EVERY_5 = { period: FIVE_MINUTES };
+
+/** How a dashboard axis names a unit of lib/runtime-contract.ts METRIC_DEFINITIONS. */
+const AXIS_LABELS: Record<MetricDefinition['unit'], string> = { Count: 'count', Milliseconds: 'ms' };
+
+/** One alarm family on each watched thing (a consumer function, an event source mapping). */
+interface AlarmRule<T> {
+  readonly family: AlarmFamily;
+  readonly metric: (watched: T) => cloudwatch.IMetric;
+  readonly threshold: (t: AlarmThresholds) => number;
+  readonly description: (watched: T, t: AlarmThresholds) => string;
+  readonly shape: (t: AlarmThresholds) => AlarmShape;
+}
+
+/** A Kafka-triggered service and its function. */
+interface Consumer {
+  readonly service: ConsumerServiceName;
+  readonly fn: ServiceFunction;
+}
+
+/** The alarms on what each consumer's handler reports (EMF). */
+const HANDLER_ALARMS: readonly AlarmRule<Consumer>[] = [
+  {
+    family: 'EventsFailed',
+    metric: ({ fn }) => fn.metricEventsFailed(EVERY_5),
+    threshold: (t) => t.maxEventsFailed,
+    description: ({ service }) =>
+      `The ${service} service reports records back for retry: its handler throws on valid events.`,
+    shape: () => SUSTAINED,
+  },
+  {
+    family: 'EventsDeadLettered',
+    metric: ({ fn }) => fn.metricEventsDeadLettered(EVERY_5),
+    threshold: (t) => t.maxDeadLetters,
+    description: ({ service }) => `The ${service} service wrote invalid records to ${deadLetterTopic(service)}.`,
+    shape: () => ANY,
+  },
+  {
+    family: 'EventAge',
+    metric: ({ fn }) => fn.metricEventAge(EVERY_5),
+    threshold: (t) => t.maxEventAgeMs,
+    description: ({ service }, t) => `Events reach the ${service} service late (p99 age above ${t.maxEventAgeMs} ms).`,
+    shape: () => SUSTAINED,
+  },
+];
+
+/** The alarms on each event source mapping: lag, and every way Lambda documents of losing or stalling records. */
+const SUBSCRIPTION_ALARMS: readonly AlarmRule<KafkaSubscription>[] = [
+  {
+    family: 'Lag',
+    metric: (s) => s.metricMaxOffsetLag(EVERY_5),
+    threshold: (t) => t.maxOffsetLag,
+    description: (s) => `Consumer group ${s.consumerGroupId} falls behind on ${s.topic}.`,
+    shape: () => SUSTAINED,
+  },
+  {
+    family: 'LagNotReported',
+    metric: (s) => s.metricMaxOffsetLag({ ...EVERY_5, statistic: 'SampleCount' }),
+    threshold: () => 1,
+    description: (s, t) =>
+      `The event source mapping of ${s.consumerGroupId} has reported no lag for ${t.lagNotReportedMinutes} minutes: it is disabled, stuck or deleted.`,
+    shape: (t) => ({ kind: 'missing', periods: Math.ceil(t.lagNotReportedMinutes / 5) }),
+  },
+  {
+    family: 'DeadLetters',
+    metric: (s) => s.metricOnFailureDelivered(EVERY_5),
+    threshold: (t) => t.maxDeadLetters,
+    description: (s) => `Records of ${s.topic} were dead-lettered to ${s.deadLetterTopic}.`,
+    shape: () => ANY,
+  },
+  {
+    family: 'Dropped',
+    metric: (s) => s.metricDropped(EVERY_5),
+    threshold: () => 0,
+    description: (s) =>
+      `Lambda dropped records of ${s.topic} for ${s.consumerGroupId}: they reached neither the function nor ${s.deadLetterTopic}.`,
+    shape: () => ANY,
+  },
+  {
+    family: 'DeadLetterDeliveryErrors',
+    metric: (s) => s.metricOnFailureDeliveryErrors(EVERY_5),
+    threshold: () => 0,
+    description: (s) => `Lambda could not write failed records of ${s.consumerGroupId} to ${s.deadLetterTopic}.`,
+    shape: () => ANY,
+  },
+  {
+    family: 'PollingErrors',
+    metric: (s) => s.metricPollingErrors(EVERY_5),
+    threshold: () => 0,
+    description: (s) => `The event source mapping of ${s.consumerGroupId} cannot poll ${s.topic}.`,
+    shape: () => SUSTAINED,
+  },
+  {
+    family: 'CommitErrors',
+    metric: (s) => s.metricCommitErrors(EVERY_5),
+    threshold: () => 0,
+    description: (s) => `The event source mapping of ${s.consumerGroupId} cannot commit its offsets on ${s.topic}.`,
+    shape: () => SUSTAINED,
+  },
+];
 
 /**
  * One dashboard for the whole pipeline and the alarms that page: consumer lag and missing lag,
@@ -63,12 +170,10 @@ export class ObservabilityStack extends Stack {
     this.alarmAction = new actions.SnsAction(this.alarmTopic);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
 
+    const consumers = CONSUMER_SERVICES.map((service): Consumer => ({ service, fn: services.functions[service] }));
     this.watchApi(api);
-    this.watchFunctions([
-      ['order-api', api.function],
-      ...CONSUMER_SERVICES.map((s): [ServiceName, ServiceFunction] => [s, services.functions[s]]),
-    ]);
-    this.watchHandlerEvents();
+    this.watchFunctions([api.function, ...consumers.map((c) => c.fn)]);
+    this.watchHandlerEvents(consumers, api.function);
     this.watchConsumers(services.subscriptions);
     if (kafka.brokerCount !== undefined) this.watchBrokers(kafka.clusterName, kafka.brokerCount);
 
@@ -154,6 +259,16 @@ export class ObservabilityStack extends Stack {
     return created;
   }
 
+  /** Every rule's alarm on every watched thing, in that order; `subject` makes each construct id its own. */
+  private alarmEach<T>(watched: readonly T[], rules: readonly AlarmRule<T>[], subject: (w: T) => string): void {
+    const t = this.thresholds;
+    for (const w of watched) {
+      for (const rule of rules) {
+        this.alarm(rule.family, subject(w), rule.metric(w), rule.threshold(t), rule.description(w, t), rule.shape(t));
+      }
+    }
+  }
+
   private watchApi(api: ApiStack): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '# API', width: 24, height: 1 }),
@@ -177,92 +292,60 @@ export class ObservabilityStack extends Stack {
     );
   }
 
-  private watchFunctions(functions: readonly [ServiceName, ServiceFunction][]): void {
+  private watchFunctions(functions: readonly ServiceFunction[]): void {
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '# Functions', width: 24, height: 1 }));
     this.dashboard.addWidgets(
       ...functions.map(
-        ([name, fn]) =>
+        (fn) =>
           new cloudwatch.GraphWidget({
-            title: name,
+            title: fn.serviceName,
             left: [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()],
             right: [fn.metricDuration({ statistic: 'p99' })],
             width: 8,
           }),
       ),
     );
-    for (const [name, fn] of functions) {
+    for (const fn of functions) {
       this.alarm(
         'FunctionErrors',
-        pascalCase(name),
+        pascalCase(fn.serviceName),
         fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
         this.thresholds.maxFunctionErrors,
-        `The ${name} function throws.`,
+        `The ${fn.serviceName} function throws.`,
       );
     }
   }
 
   /** What each consumer did with its records (EMF from the handlers) and how old events are by then. */
-  private watchHandlerEvents(): void {
+  private watchHandlerEvents(consumers: readonly Consumer[], api: ServiceFunction): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '# Events per service (EMF)', width: 24, height: 1 }),
     );
     this.dashboard.addWidgets(
-      ...CONSUMER_SERVICES.map(
-        (s) =>
+      ...consumers.map(
+        ({ service, fn }) =>
           new cloudwatch.GraphWidget({
-            title: `${s}: records and event age`,
+            title: `${service}: records and event age`,
             left: [
-              customMetric(METRICS.eventsHandled, s),
-              customMetric(METRICS.duplicatesSkipped, s),
-              customMetric(METRICS.eventsDeadLettered, s),
-              customMetric(METRICS.eventsFailed, s),
-              customMetric(METRICS.eventsDeferred, s),
-              customMetric(METRICS.eventsSkipped, s),
+              fn.metricEventsHandled(),
+              fn.metricDuplicatesSkipped(),
+              fn.metricEventsDeadLettered(),
+              fn.metricEventsFailed(),
+              fn.metricEventsDeferred(),
+              fn.metricEventsSkipped(),
             ],
-            right: [customMetric(METRICS.eventAgeMs, s, { statistic: 'p99' })],
-            rightYAxis: { label: 'ms', showUnits: false },
+            right: [fn.metricEventAge()],
+            rightYAxis: { label: AXIS_LABELS[metricUnit(METRICS.eventAgeMs)], showUnits: false },
             width: 8,
           }),
       ),
       new cloudwatch.GraphWidget({
         title: 'order-api: orders accepted, requests rejected by reason',
-        left: [
-          customMetric(METRICS.ordersAccepted, 'order-api'),
-          new cloudwatch.MathExpression({
-            expression: `SEARCH('{${METRICS.namespace},${METRICS.serviceDimension},${METRICS.reasonDimension}} MetricName="${METRICS.requestsRejected}"', 'Sum', 60)`,
-            label: 'rejected',
-            period: Duration.minutes(1),
-          }),
-        ],
+        left: [api.metricOrdersAccepted(), api.metricRequestsRejectedByReason()],
         width: 8,
       }),
     );
-    const t = this.thresholds;
-    for (const s of CONSUMER_SERVICES) {
-      const id = pascalCase(s);
-      this.alarm(
-        'EventsFailed',
-        id,
-        customMetric(METRICS.eventsFailed, s, { period: FIVE_MINUTES }),
-        t.maxEventsFailed,
-        `The ${s} service reports records back for retry: its handler throws on valid events.`,
-      );
-      this.alarm(
-        'EventsDeadLettered',
-        id,
-        customMetric(METRICS.eventsDeadLettered, s, { period: FIVE_MINUTES }),
-        t.maxDeadLetters,
-        `The ${s} service wrote invalid records to ${deadLetterTopic(s)}.`,
-        ANY,
-      );
-      this.alarm(
-        'EventAge',
-        id,
-        customMetric(METRICS.eventAgeMs, s, { period: FIVE_MINUTES, statistic: 'p99' }),
-        t.maxEventAgeMs,
-        `Events reach the ${s} service late (p99 age above ${t.maxEventAgeMs} ms).`,
-      );
-    }
+    this.alarmEach(consumers, HANDLER_ALARMS, (c) => pascalCase(c.service));
   }
 
   /**
@@ -271,27 +354,25 @@ export class ObservabilityStack extends Stack {
    * commits failing, and lag no longer reported at all.
    */
   private watchConsumers(mappings: readonly KafkaSubscription[]): void {
-    const lines = (
-      metricName: (typeof ESM_METRICS)['maxOffsetLag' | 'onFailureDelivered'],
-      label: (s: KafkaSubscription) => string,
-    ) => mappings.map((s) => metricEsm(s.mapping, metricName, { label: label(s) }));
     const problems = (s: KafkaSubscription) =>
       [
         ESM_METRICS.dropped,
         ESM_METRICS.onFailureDeliveryErrors,
         ESM_METRICS.pollingErrors,
         ESM_METRICS.commitErrors,
-      ].map((name) => metricEsm(s.mapping, name, { label: `${s.consumerGroupId} ${name}` }));
+      ].map((name) => s.metric(name, { label: `${s.consumerGroupId} ${name}` }));
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '# Consumers', width: 24, height: 1 }));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Offset lag per consumer group (max over partitions)',
-        left: lines(ESM_METRICS.maxOffsetLag, (s) => s.consumerGroupId),
+        left: mappings.map((s) => s.metricMaxOffsetLag({ label: s.consumerGroupId })),
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Records sent to dead-letter topics',
-        left: lines(ESM_METRICS.onFailureDelivered, (s) => `${s.consumerGroupId} -> ${s.deadLetterTopic}`),
+        left: mappings.map((s) =>
+          s.metricOnFailureDelivered({ label: `${s.consumerGroupId} -> ${s.deadLetterTopic}` }),
+        ),
         width: 8,
       }),
       new cloudwatch.GraphWidget({
@@ -300,66 +381,7 @@ export class ObservabilityStack extends Stack {
         width: 8,
       }),
     );
-    for (const s of mappings) this.alarmConsumer(s);
-  }
-
-  private alarmConsumer(s: KafkaSubscription): void {
-    const id = pascalCase(s.consumerGroupId);
-    const t = this.thresholds;
-    const every5 = { period: FIVE_MINUTES };
-    this.alarm(
-      'Lag',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.maxOffsetLag, every5),
-      t.maxOffsetLag,
-      `Consumer group ${s.consumerGroupId} falls behind on ${s.topic}.`,
-    );
-    this.alarm(
-      'LagNotReported',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.maxOffsetLag, { ...every5, statistic: 'SampleCount' }),
-      1,
-      `The event source mapping of ${s.consumerGroupId} has reported no lag for ${t.lagNotReportedMinutes} minutes: it is disabled, stuck or deleted.`,
-      { kind: 'missing', periods: Math.ceil(t.lagNotReportedMinutes / 5) },
-    );
-    this.alarm(
-      'DeadLetters',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.onFailureDelivered, every5),
-      t.maxDeadLetters,
-      `Records of ${s.topic} were dead-lettered to ${s.deadLetterTopic}.`,
-      ANY,
-    );
-    this.alarm(
-      'Dropped',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.dropped, every5),
-      0,
-      `Lambda dropped records of ${s.topic} for ${s.consumerGroupId}: they reached neither the function nor ${s.deadLetterTopic}.`,
-      ANY,
-    );
-    this.alarm(
-      'DeadLetterDeliveryErrors',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.onFailureDeliveryErrors, every5),
-      0,
-      `Lambda could not write failed records of ${s.consumerGroupId} to ${s.deadLetterTopic}.`,
-      ANY,
-    );
-    this.alarm(
-      'PollingErrors',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.pollingErrors, every5),
-      0,
-      `The event source mapping of ${s.consumerGroupId} cannot poll ${s.topic}.`,
-    );
-    this.alarm(
-      'CommitErrors',
-      id,
-      metricEsm(s.mapping, ESM_METRICS.commitErrors, every5),
-      0,
-      `The event source mapping of ${s.consumerGroupId} cannot commit its offsets on ${s.topic}.`,
-    );
+    this.alarmEach(mappings, SUBSCRIPTION_ALARMS, (s) => pascalCase(s.consumerGroupId));
   }
 
   /** Provisioned clusters only: MSK Serverless publishes no broker metrics. */
@@ -427,20 +449,3 @@ export class ObservabilityStack extends Stack {
 
 /** The section of docs/OPERATIONS.md for each alarm family (lib/runtime-contract.ts). */
 export const RUNBOOK = ALARM_RUNBOOK;
-
-/** A handler-emitted metric of one service, named from the runtime contract. */
-function customMetric(
-  metricName: MetricName,
-  service: ServiceName,
-  options: cloudwatch.MetricOptions = {},
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS.namespace,
-    metricName,
-    dimensionsMap: { [METRICS.serviceDimension]: service },
-    statistic: 'Sum',
-    period: Duration.minutes(1),
-    label: `${service} ${metricName}`,
-    ...options,
-  });
-}

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Consumer, Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
+import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { OffsetsSnapshot } from '../kafka-offsets';
 import { EventStore } from './event-store';
 import { tappedEvent } from './tapped-event';
@@ -52,14 +53,15 @@ export class EventTap {
     const consumer = kafka.consumer({
       groupId: `local-console.${randomUUID().slice(0, 8)}`,
       allowAutoTopicCreation: false,
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...LOCAL_CONSUMER_TUNING,
+      // kafkajs restarts a crashed consumer on a timer; once stop() has begun, that timer would
+      // poll a stopped broker for ever and keep the process alive.
+      retry: { restartOnFailure: async () => this.state !== 'stopped' },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.error = payload.error.message;
-      if (!payload.restart) this.state = 'failed';
+      if (!payload.restart && this.state !== 'stopped') this.state = 'failed';
       this.options.log?.(`console event tap: ${payload.error.message}`);
     });
     consumer.on(consumer.events.FETCH_START, () => {

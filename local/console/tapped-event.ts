@@ -4,7 +4,7 @@
  * record is shown as the event it carries, with the failure condition and the consumer that gave up.
  * Anything else (not JSON, not a CloudEvent) is still shown, with a placeholder type.
  */
-import { CLOUDEVENT_TYPE_PREFIX, EVENTS, type EventName, TOPICS } from '../../lib/topology';
+import { EVENTS, type EventName, shortEventType, TOPICS } from '../../lib/topology';
 
 export interface TappedEvent {
   readonly topic: string;
@@ -80,9 +80,7 @@ function describe(text: string): Description {
   if (!isRecord(parsed) || typeof parsed.type !== 'string' || typeof parsed.specversion !== 'string') {
     return { type: '(not a CloudEvent)' };
   }
-  const type = parsed.type.startsWith(CLOUDEVENT_TYPE_PREFIX)
-    ? parsed.type.slice(CLOUDEVENT_TYPE_PREFIX.length)
-    : parsed.type;
+  const type = shortEventType(parsed.type);
   const subject = stringOr(parsed.subject);
   const orderId = orderIdOf(type, subject, parsed.data);
   const id = stringOr(parsed.id);

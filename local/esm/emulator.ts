@@ -23,6 +23,8 @@
 import type { Context } from 'aws-lambda';
 import type { Consumer, Kafka, Producer } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
+import { onFailureRecord } from '../../lambdas/shared/kafka/on-failure-record';
+import { MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-settings';
 import { type FilterPattern, subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   type ConsumerServiceName,
@@ -32,11 +34,11 @@ import {
   SERVICE_SPECS,
   type SubscriptionSpec,
 } from '../../lib/topology';
+import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { FunctionObserver } from '../function-observer';
 import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
-import { onFailureRecord } from './on-failure-record';
 import {
   type BatchSettings,
   type CounterName,
@@ -103,25 +105,20 @@ export interface EsmEmulatorStats {
   readonly buffered: number;
   /** Committed offset per partition, as this emulator last committed it. */
   readonly committed: Readonly<Record<number, number>>;
+  /** One line per partition worker (PartitionWorker.describe). */
+  readonly workers: readonly string[];
 }
 
 /** Lambda applies at most 10 retries when they are infinite and an on-failure destination is set. */
 const RETRIES_WHEN_INFINITE_WITH_DESTINATION = 10;
-/** Kafka ESMs only accept functions with a timeout of 14 minutes or less. */
-const MAX_KAFKA_FUNCTION_TIMEOUT_SECONDS = 14 * 60;
 const DEFAULT_RETRY_DELAY_MS = 100;
 /** How long stop() waits for handlers that outlived their timeout (Lambda would have killed them). */
 const ABANDONED_HANDLER_WAIT_MS = 5_000;
 
-/** Short session and fetch waits: quick local latency, quick rebalances and shutdown. */
+/** The local consumers' short waits (../consumer-tuning.ts), and a trigger's own ways. */
 const CONSUMER_TUNING = {
-  sessionTimeout: 6_000, // the broker's group.min.session.timeout.ms
+  ...LOCAL_CONSUMER_TUNING,
   rebalanceTimeout: 10_000,
-  heartbeatInterval: 500,
-  maxWaitTimeInMs: 100,
-  // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a consumer
-  // that kafkajs gave up on (the broker gone for longer than its retries) restarts all the same.
-  retry: { restartOnFailure: async () => true },
 } as const;
 
 export class EsmConfigError extends Error {
@@ -249,6 +246,7 @@ export class EsmEmulator {
       inFlight: workers.filter((w) => w.inFlight).length,
       buffered: workers.reduce((sum, w) => sum + w.buffered, 0),
       committed: Object.fromEntries(workers.filter((w) => w.committed >= 0).map((w) => [w.partition, w.committed])),
+      workers: [...workers, ...this.retired].map((w) => w.describe()),
     };
   }
 
@@ -258,9 +256,18 @@ export class EsmEmulator {
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       ...CONSUMER_TUNING,
+      // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a
+      // consumer that kafkajs gave up on (the broker gone for longer than its retries) restarts all
+      // the same, but never once stop() has begun: a restart timer that outlived the disconnect
+      // would poll a dead broker forever and keep the process (a test run, npm start) alive.
+      retry: { restartOnFailure: async () => this.stopping === undefined },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.assigned(payload.memberAssignment[this.topic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A restart already under way when stop() disconnected can still join: leave at once.
+      if (this.stopping) void consumer.disconnect().catch(() => undefined);
+      else this.assigned(payload.memberAssignment[this.topic] ?? []);
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) =>
       this.log(`consumer crashed (restart: ${payload.restart}): ${payload.error.message}`, { topic: this.topic }),
     );

@@ -5,8 +5,10 @@
  * (Java) bytes.
  */
 import { createHash } from 'node:crypto';
+import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskEvent, MskRecord, MskRecordHeader } from '../../lambdas/shared/kafka/msk-event';
+import { domainTopic, EVENTS, eventNameOf } from '../../lib/topology';
 
 /** Lambda's synchronous invocation payload limit, which caps a batch (not adjustable on AWS). */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -87,6 +89,35 @@ export function mskEvent(source: EventSource, records: readonly MskRecord[]): Ms
     eventSourceArn: source.eventSourceArn,
     bootstrapServers: source.bootstrapServers,
     records: grouped,
+  };
+}
+
+/**
+ * The MSK event Lambda would deliver for these CloudEvents: records of partition 0 of the first
+ * event's home topic, offsets counting up from `offset`, keyed by subject, without headers. For the
+ * core tests and the per-record benchmark, which need the trigger's shape without a broker.
+ */
+export function mskEventOf(events: CloudEvent | readonly CloudEvent[], offset = 0): MskEvent {
+  const list: readonly CloudEvent[] = Array.isArray(events) ? events : [events as CloudEvent];
+  const first = list[0] as CloudEvent;
+  const name = eventNameOf(first.type);
+  if (name === undefined) throw new Error(`"${first.type}" names no event of lib/topology.ts`);
+  const topic = domainTopic(EVENTS[name].domain);
+  return {
+    eventSource: 'aws:kafka',
+    bootstrapServers: 'b-1.test:9098',
+    records: {
+      [partitionKey(topic, 0)]: list.map((event, i) => ({
+        topic,
+        partition: 0,
+        offset: offset + i,
+        timestamp: Date.parse(event.time),
+        timestampType: 'CREATE_TIME' as const,
+        key: Buffer.from(event.subject).toString('base64'),
+        value: Buffer.from(JSON.stringify(event)).toString('base64'),
+        headers: [],
+      })),
+    },
   };
 }
 

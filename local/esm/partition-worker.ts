@@ -22,7 +22,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from '../../lambdas/shared/kafka/driver';
 import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
-import { CLOUDEVENT_TYPE_PREFIX } from '../../lib/topology';
+import type { FailureCondition, FailureDetails } from '../../lambdas/shared/kafka/on-failure-record';
+import { shortEventType } from '../../lib/topology';
 import type { InvocationResult, Invoker, ResponseContext } from './invoke';
 import {
   type EventSource,
@@ -33,7 +34,6 @@ import {
   partitionKey,
   serializedSize,
 } from './msk-event-builder';
-import type { FailureCondition, FailureDetails } from './on-failure-record';
 import type { EsmReading } from './readings';
 
 export interface BatchSettings {
@@ -138,6 +138,17 @@ export class PartitionWorker {
 
   get buffered(): number {
     return this.queue.length;
+  }
+
+  /** One line of what the worker is doing, for a stall report. */
+  describe(): string {
+    const head = this.queue[0]?.offset;
+    return (
+      `${this.key}: fetched to ${this.nextFetchOffset}, committed ${this.committed}, ${this.queue.length} queued` +
+      `${head === undefined ? '' : ` from ${head}`}${this.inFlight ? ', invoking' : ''}${this.active ? '' : ', idle'}` +
+      `${this.paused ? ', paused' : ''}${this.revoked ? ', revoked' : ''}` +
+      `${this.notBefore > Date.now() ? `, retry in ${this.notBefore - Date.now()} ms` : ''}`
+    );
   }
 
   /** Takes one fetched message; a message fetched again after a rebalance is ignored. */
@@ -291,78 +302,93 @@ export class PartitionWorker {
     await this.settle(batch, result);
   }
 
+  /** Moves the partition on after an invocation: what is done is resolved, the rest retried or dead-lettered. */
   private async settle(batch: readonly Entry[], result: InvocationResult): Promise<void> {
     const first = (batch[0] as Entry).offset;
     const last = (batch.at(-1) as Entry).offset;
-    const batchFields = {
-      topic: this.topic,
-      partition: this.partition,
-      firstOffset: first,
-      lastOffset: last,
-      records: batch.length,
-      requestId: result.requestId,
-      durationMs: result.durationMs,
+    const settling: Settling = {
+      batch,
+      last,
+      fields: {
+        topic: this.topic,
+        partition: this.partition,
+        firstOffset: first,
+        lastOffset: last,
+        records: batch.length,
+        requestId: result.requestId,
+        durationMs: result.durationMs,
+      },
+      range: `${this.key} [${first}..${last}] (${batch.length} record${batch.length === 1 ? '' : 's'})`,
     };
-    const range = `${this.key} [${first}..${last}] (${batch.length} record${batch.length === 1 ? '' : 's'})`;
+    if (result.kind === 'success') this.settleSuccess(settling, result);
+    else if (result.kind === 'partial') await this.settlePartial(settling, result);
+    else await this.settleError(settling, result);
+  }
 
-    if (result.kind === 'success') {
-      this.resolve(batch);
-      // One readable line per event handled, tagged with its type and aggregate (order) id.
-      for (const entry of batch) {
-        const { type, subject } = describeRecord(entry.record);
-        this.host.log(
-          `${type.padEnd(26)} ${subject.padEnd(30)} ${this.key}@${entry.offset} ok (${result.durationMs} ms batch)`,
-          {
-            ...batchFields,
-            offset: entry.offset,
-            type,
-            subject,
-            outcome: 'success',
-          },
-        );
-      }
-      return;
-    }
-
-    if (result.kind === 'partial') {
-      this.host.count('partialFailures');
-      const named = new Set(result.failures.map((f) => f.offset));
-      const failed = batch.filter((e) => named.has(e.offset));
-      const offsets = failed.map((e) => e.offset);
-      const exhausted = this.countFailure(failed, result.requestId, { statusCode: 200, executedVersion: '$LATEST' });
-      const fields = { ...batchFields, outcome: 'partial', failedOffsets: offsets };
-      if (exhausted.length > 0) {
-        this.host.log(
-          `${range} partial failure at ${offsets.join(', ')}: retries exhausted for ${exhausted.length}`,
-          fields,
-        );
-        if (!(await this.deadLetter(exhausted, 'RetryAttemptsExhausted'))) return;
-      }
-      const retried = failed.filter((e) => !exhausted.includes(e));
-      if (retried.length === 0) {
-        this.resolve(batch);
-        return;
-      }
-      const lowest = (retried[0] as Entry).offset;
-      this.resolve(
-        this.host.reading.partialRedelivery === 'reported-only'
-          ? batch.filter((e) => !named.has(e.offset))
-          : batch.filter((e) => e.offset < lowest),
+  private settleSuccess({ batch, fields }: Settling, result: Extract<InvocationResult, { kind: 'success' }>): void {
+    this.resolve(batch);
+    // One readable line per event handled, tagged with its type and aggregate (order) id.
+    for (const entry of batch) {
+      const { type, subject } = describeRecord(entry.record);
+      this.host.log(
+        `${type.padEnd(26)} ${subject.padEnd(30)} ${this.key}@${entry.offset} ok (${result.durationMs} ms batch)`,
+        {
+          ...fields,
+          offset: entry.offset,
+          type,
+          subject,
+          outcome: 'success',
+        },
       );
-      this.notBefore = Date.now() + this.host.retryDelayMs;
-      const how =
-        this.host.reading.partialRedelivery === 'reported-only' ? 'retrying those' : `retrying from ${lowest}`;
-      this.host.log(`${range} partial failure at ${offsets.join(', ')}, ${how}`, fields);
+    }
+  }
+
+  /** Partial batch response: the records named failed; the rest are done, as the reading redelivers. */
+  private async settlePartial(
+    { batch, fields: batchFields, range }: Settling,
+    result: Extract<InvocationResult, { kind: 'partial' }>,
+  ): Promise<void> {
+    this.host.count('partialFailures');
+    const named = new Set(result.failures.map((f) => f.offset));
+    const failed = batch.filter((e) => named.has(e.offset));
+    const offsets = failed.map((e) => e.offset);
+    const exhausted = this.countFailure(failed, result.requestId, { statusCode: 200, executedVersion: '$LATEST' });
+    const fields = { ...batchFields, outcome: 'partial', failedOffsets: offsets };
+    if (exhausted.length > 0) {
+      this.host.log(
+        `${range} partial failure at ${offsets.join(', ')}: retries exhausted for ${exhausted.length}`,
+        fields,
+      );
+      if (!(await this.deadLetter(exhausted, 'RetryAttemptsExhausted'))) return;
+    }
+    const retried = failed.filter((e) => !exhausted.includes(e));
+    if (retried.length === 0) {
+      this.resolve(batch);
       return;
     }
+    const lowest = (retried[0] as Entry).offset;
+    this.resolve(
+      this.host.reading.partialRedelivery === 'reported-only'
+        ? batch.filter((e) => !named.has(e.offset))
+        : batch.filter((e) => e.offset < lowest),
+    );
+    this.notBefore = Date.now() + this.host.retryDelayMs;
+    const how = this.host.reading.partialRedelivery === 'reported-only' ? 'retrying those' : `retrying from ${lowest}`;
+    this.host.log(`${range} partial failure at ${offsets.join(', ')}, ${how}`, fields);
+  }
 
+  /** The invocation failed whole: bisect, retry, or dead-letter what has no retries left. */
+  private async settleError(
+    { batch, last, fields, range }: Settling,
+    result: Extract<InvocationResult, { kind: 'error' }>,
+  ): Promise<void> {
     this.host.count('failedInvocations');
     const response: ResponseContext = {
       statusCode: 200,
       executedVersion: '$LATEST',
       ...(result.functionError ? { functionError: 'Unhandled' } : {}),
     };
-    const errorFields = { ...batchFields, outcome: 'error', error: result.message };
+    const errorFields = { ...fields, outcome: 'error', error: result.message };
     // Bisect is for function errors; a response Lambda cannot use is retried as it is. A split is
     // free: the halves keep the counts they had.
     if (this.host.settings.bisectOnError && result.functionError && batch.length > 1) {
@@ -506,6 +532,14 @@ export class PartitionWorker {
   }
 }
 
+/** One invocation's batch as its outcome is settled: its records, last offset, log fields and range. */
+interface Settling {
+  readonly batch: readonly Entry[];
+  readonly last: number;
+  readonly fields: Record<string, unknown>;
+  readonly range: string;
+}
+
 /** The CloudEvent type and subject of a record, for log lines; placeholders when it is not one. */
 function describeRecord(record: MskRecord): { type: string; subject: string } {
   try {
@@ -513,12 +547,7 @@ function describeRecord(record: MskRecord): { type: string; subject: string } {
       type?: unknown;
       subject?: unknown;
     };
-    const type =
-      typeof event.type === 'string'
-        ? event.type.startsWith(CLOUDEVENT_TYPE_PREFIX)
-          ? event.type.slice(CLOUDEVENT_TYPE_PREFIX.length)
-          : event.type
-        : '(no type)';
+    const type = typeof event.type === 'string' ? shortEventType(event.type) : '(no type)';
     return { type, subject: typeof event.subject === 'string' ? event.subject : '-' };
   } catch {
     return { type: '(not JSON)', subject: '-' };

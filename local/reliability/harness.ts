@@ -81,7 +81,14 @@ export class ReliabilityHarness {
 
   /** Waits until the triggers have committed everything and the reader has read every record. */
   async settle(): Promise<void> {
-    await quiesce(this.admin);
+    await quiesce(this.admin, undefined, () =>
+      this.runtime
+        .triggerStats()
+        .map(
+          (t) => `${t.groupId}: ${t.invocations} invocations, ${t.failedInvocations} failed; ${t.workers.join('; ')}`,
+        )
+        .join('\n'),
+    );
     await this.topics.caughtUp();
   }
 

@@ -4,12 +4,14 @@
  * careful client, which retries a 5xx with the same Idempotency-Key.
  */
 import { randomUUID } from 'node:crypto';
+import type { CreateOrderRequest } from '../../lambdas/shared/events/types.generated';
+import { sampleOrderRequest } from '../samples';
 
 export type OrderKind = 'shipped' | 'declined' | 'soldOut';
 
 export interface OrderRequest {
   readonly kind: OrderKind;
-  readonly body: Record<string, unknown>;
+  readonly body: CreateOrderRequest;
 }
 
 /** Deterministic (mulberry32), so a failing run can be replayed order for order. */
@@ -37,19 +39,11 @@ export function orderMix(count: number, seed: number): OrderRequest[] {
         : Array.from({ length: 1 + pick(2) }, inStock);
     return {
       kind,
-      body: {
+      body: sampleOrderRequest({
         customerId: `c-${seed}-${i}`,
         items,
         paymentMethod: kind === 'declined' ? 'tok_declined' : 'tok_visa',
-        shippingAddress: {
-          name: 'Ada Lovelace',
-          line1: '1 Main St',
-          city: 'London',
-          postalCode: 'N1 9GU',
-          country: 'GB',
-        },
-        email: 'ada@example.com',
-      },
+      }),
     };
   });
 }

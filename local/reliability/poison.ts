@@ -3,8 +3,6 @@
  * services must dead-letter each (the ones the trigger filter passes it to).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { subscriptionFilterPatterns } from '../../lib/subscription-filters';
 import {
   CONSUMER_SERVICES,
@@ -17,7 +15,7 @@ import {
 } from '../../lib/topology';
 import { compileFilters } from '../esm/filter';
 import type { EsmReading } from '../esm/readings';
-import { REPO_ROOT } from '../paths';
+import { sampleEvent } from '../samples';
 
 export type PoisonKind = 'notJson' | 'wrongSchema' | 'unknownType' | 'noType' | 'oversize';
 
@@ -68,8 +66,7 @@ const CLAIMED: Record<Exclude<Domain, 'notifications'>, EventName> = {
 export const POISON_KINDS: readonly PoisonKind[] = ['notJson', 'wrongSchema', 'unknownType', 'noType', 'oversize'];
 
 function example(name: EventName): Record<string, unknown> {
-  const path = join(REPO_ROOT, 'lambdas/shared/events/examples', `${name}.v1.example.json`);
-  return { ...JSON.parse(readFileSync(path, 'utf8')), id: randomUUID() };
+  return { ...sampleEvent(name), id: randomUUID() };
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * Time is cut into slots; each slot carries one fault (or none). The first slots go through every
  * kind once in a shuffled order, so even a short run injects each; later slots draw at random, with
- * at most one broker restart every two minutes.
+ * at most one broker restart every two minutes, until the soak's time is up.
  */
 import type { EsmReading } from '../esm/readings';
 import { localTableName } from '../runtime';
@@ -72,17 +72,21 @@ async function soakWith(
 ): Promise<SoakSummary> {
   const next = random(options.seed);
   const slotMs = options.slotMs ?? 5_000;
-  const slots = Math.max(1, Math.floor((options.seconds * 1000) / slotMs));
-  const schedule = scheduleFaults(slots, slotMs, next);
+  const durationMs = options.seconds * 1000;
+  const schedule = new FaultSchedule(next);
   const taken = Object.fromEntries(SOAK_FAULTS.map((f) => [f, 0])) as Record<SoakFault, number>;
   const poison: Poison[] = [];
-  const placing = paceOrders(pipeline.runtime.apiUrl, options, slots * slotMs);
+  const started = Date.now();
+  const placing = paceOrders(pipeline.runtime.apiUrl, options, durationMs);
 
-  for (const [slot, fault] of schedule.entries()) {
-    const started = Date.now();
-    options.progress(`slot ${slot + 1}/${slots}: ${fault ?? 'no fault'}`);
+  // Slots until the time is up, and at least one of every kind: a fault may take longer than its
+  // slot (a function timeout restarts the triggers), so the clock, not a count, ends the soak.
+  for (let slot = 0; Date.now() - started < durationMs || !schedule.everyKindDrawn(); slot++) {
+    const slotStart = Date.now();
+    const fault = schedule.next(slotStart);
+    options.progress(`slot ${slot + 1}: ${fault ?? 'no fault'}`);
     if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next, options.reading);
-    await sleep(Math.max(0, slotMs - (Date.now() - started)));
+    await sleep(Math.max(0, slotMs - (Date.now() - slotStart)));
     // A fault on invocations needs invocations: it stays on until it has hit one (or gives up).
     if (fault && INVOCATION_FAULTS.has(fault)) await until(() => faults.injected > 0, MAX_FAULT_WAIT_MS);
     if (fault) taken[fault] += await clear(fault, pipeline, faults);
@@ -110,21 +114,29 @@ async function soakWith(
 }
 
 /** One fault (or none) per slot: every kind once first, in a shuffled order, then at random. */
-export function scheduleFaults(slots: number, slotMs: number, next: () => number): (SoakFault | undefined)[] {
-  const first = [...SOAK_FAULTS].sort(() => next() - 0.5);
-  const schedule: (SoakFault | undefined)[] = [];
-  let lastRestart = Number.NEGATIVE_INFINITY;
-  for (let slot = 0; slot < slots; slot++) {
-    let fault: SoakFault | undefined = first[slot];
-    if (fault === undefined) {
-      const draw = Math.floor(next() * (SOAK_FAULTS.length + 1));
-      fault = SOAK_FAULTS[draw];
-      if (fault === 'brokerRestart' && (slot - lastRestart) * slotMs < BROKER_RESTART_EVERY_MS) fault = undefined;
-    }
-    if (fault === 'brokerRestart') lastRestart = slot;
-    schedule.push(fault);
+export class FaultSchedule {
+  private readonly first: SoakFault[];
+  private drawn = 0;
+  private lastRestartAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly random: () => number) {
+    this.first = [...SOAK_FAULTS].sort(() => random() - 0.5);
   }
-  return schedule;
+
+  everyKindDrawn(): boolean {
+    return this.drawn >= this.first.length;
+  }
+
+  /** The fault of the slot starting at `now` (ms); a broker restart at most every two minutes. */
+  next(now: number): SoakFault | undefined {
+    let fault: SoakFault | undefined = this.first[this.drawn++];
+    if (fault === undefined) {
+      fault = SOAK_FAULTS[Math.floor(this.random() * (SOAK_FAULTS.length + 1))];
+      if (fault === 'brokerRestart' && now - this.lastRestartAt < BROKER_RESTART_EVERY_MS) fault = undefined;
+    }
+    if (fault === 'brokerRestart') this.lastRestartAt = now;
+    return fault;
+  }
 }
 
 /** Starts a fault; answers how many times it took effect so far (the rest is counted at clear). */

@@ -20,6 +20,7 @@ export class TopicLog {
   readonly records: SeenRecord[] = [];
   private readonly next = new Map<string, number>();
   private consumer?: Consumer;
+  private stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -27,7 +28,12 @@ export class TopicLog {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `reliability-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const consumer = this.kafka.consumer({
+      groupId: `reliability-reader-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      // Restarts after a broker restart, but not once stop() has begun (a timer would outlive it).
+      retry: { restartOnFailure: async () => !this.stopped },
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: TOPICS.map((t) => t.name), fromBeginning: true });
@@ -41,6 +47,7 @@ export class TopicLog {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect();
   }
 
@@ -119,7 +126,7 @@ const STALL_MS = 120_000;
  * (a commit follows the publishes of its batch, so nothing is in flight then). A busy machine only
  * makes this slower: it fails only when no trigger commits anything for STALL_MS.
  */
-export async function quiesce(admin: Admin, stallMs = STALL_MS): Promise<void> {
+export async function quiesce(admin: Admin, stallMs = STALL_MS, describe?: () => string): Promise<void> {
   let calm = 0;
   let progress = -1;
   let progressAt = Date.now();
@@ -129,7 +136,11 @@ export async function quiesce(admin: Admin, stallMs = STALL_MS): Promise<void> {
       progress = committed;
       progressAt = Date.now();
     } else if (Date.now() - progressAt > stallMs) {
-      throw new Error(`the pipeline stalled: no trigger committed anything for ${stallMs / 1000} s`);
+      const lagging = await laggingGroups(admin);
+      throw new Error(
+        `the pipeline stalled: no trigger committed anything for ${stallMs / 1000} s; behind: ${lagging}` +
+          (describe ? `\n${describe()}` : ''),
+      );
     }
     calm = done ? calm + 1 : 0;
     await sleep(calm > 0 ? 1_000 : 300);
@@ -137,19 +148,32 @@ export async function quiesce(admin: Admin, stallMs = STALL_MS): Promise<void> {
 }
 
 async function allCommitted(admin: Admin): Promise<{ done: boolean; committed: number }> {
+  const behind = await groupProgress(admin);
+  return {
+    done: behind.every((p) => p.end === 0 || p.offset >= p.end),
+    committed: behind.reduce((sum, p) => sum + Math.max(0, p.offset), 0),
+  };
+}
+
+/** Each trigger's committed offset and the end of the log, per partition. */
+async function groupProgress(admin: Admin): Promise<{ groupId: string; key: string; offset: number; end: number }[]> {
   const groups = triggerGroups();
   const ends = await highWatermarks(admin, [...new Set(groups.map((g) => g.topic))]);
-  let done = true;
-  let committed = 0;
+  const progress: { groupId: string; key: string; offset: number; end: number }[] = [];
   for (const { groupId, topic } of groups) {
     const [offsets] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     for (const p of offsets?.partitions ?? []) {
-      const end = ends.get(`${topic}/${p.partition}`) ?? 0;
-      committed += Math.max(0, Number(p.offset));
-      if (end > 0 && Number(p.offset) < end) done = false;
+      const key = `${topic}/${p.partition}`;
+      progress.push({ groupId, key, offset: Number(p.offset), end: ends.get(key) ?? 0 });
     }
   }
-  return { done, committed };
+  return progress;
+}
+
+/** The partitions a trigger has not committed to the end, for a stall report. */
+async function laggingGroups(admin: Admin): Promise<string> {
+  const lagging = (await groupProgress(admin)).filter((p) => p.end > 0 && p.offset < p.end);
+  return lagging.map((p) => `${p.groupId} ${p.key} at ${p.offset} of ${p.end}`).join(', ') || 'none';
 }
 
 /** Current end offset of every partition of the triggers' topics, to rewind the groups to. */

@@ -1,7 +1,7 @@
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import OrderCreatedV1 from '../../lambdas/shared/events/examples/OrderCreated.v1.example.json';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency, type IdempotencyGuard } from '../../lambdas/shared/idempotency';
+import type { IdempotencyGuard } from '../../lambdas/shared/idempotency';
 import {
   type AroundRecord,
   type BatchOutcome,
@@ -23,6 +23,7 @@ import {
   type MskEvent,
   type MskRecord,
 } from '../../lambdas/shared/kafka/msk-event';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { type EventName, MAX_EVENT_BYTES } from '../../lib/topology';
 import fixture from '../fixtures/msk-event.multi-partition.json';
 import { startDynamo, type TestDynamo } from '../support/dynalite';

@@ -1,4 +1,4 @@
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { lambdaContext } from '../support/lambda-context';
 

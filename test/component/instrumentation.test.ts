@@ -14,13 +14,14 @@ import { getProducts, seedCatalogue } from '../../lambdas/shared/catalogue';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import type { DeadLetterSink } from '../../lambdas/shared/kafka/dead-letter';
 import { instrumentedConsumer } from '../../lambdas/shared/kafka/instrumented-consumer';
 import type { MskEvent } from '../../lambdas/shared/kafka/msk-event';
 import { type EventPublisher, PublishError } from '../../lambdas/shared/kafka/publisher';
 import { type Instruments, instrumentsFor } from '../../lambdas/shared/observability';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { METRICS } from '../../lib/runtime-contract';
+import { sampleData } from '../../local/samples';
 import fixture from '../fixtures/apigw-proxy-event.json';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
@@ -63,26 +64,12 @@ const CORRELATION_A = 'corr-aaaa-0001';
 const CORRELATION_B = 'corr-bbbb-0002';
 
 function orderCreated(orderId: string, correlationId: string, time: Date): CloudEvent<EventData['OrderCreated']> {
-  return createEvent(
-    'OrderCreated',
-    {
-      orderId,
-      customerId: 'c-42',
-      items: [{ sku: 'SKU-001', quantity: 1, unitPriceCents: 1999 }],
-      totalCents: 1999,
-      currency: 'GBP',
-      paymentMethod: 'tok_visa',
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-      email: 'ada@example.com',
-    },
-    { subject: orderId, correlationId, time },
-  );
+  const data = sampleData('OrderCreated', {
+    orderId,
+    items: [{ sku: 'SKU-001', quantity: 1, unitPriceCents: 1999 }],
+    totalCents: 1999,
+  });
+  return createEvent('OrderCreated', data, { subject: orderId, correlationId, time });
 }
 
 /** Kafka is unreachable for one order's events only. */

@@ -24,9 +24,11 @@ import { getProducts, productKey, SEED_CATALOGUE, seedCatalogue } from '../../la
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord, MskEvent, MskRecord } from '../../lambdas/shared/kafka/msk-event';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
+import { cloudEventType, type EventName } from '../../lib/topology';
+import { sampleData } from '../../local/samples';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -54,29 +56,19 @@ function newOrderId(): string {
 }
 
 function orderCreated(orderId: string, items: readonly Line[]): CloudEvent<EventData['OrderCreated']> {
-  return createEvent(
-    'OrderCreated',
-    {
-      orderId,
-      customerId: 'c-42',
-      items: items.map((i) => ({
-        ...i,
-        unitPriceCents: PRICE.get(i.sku) ?? 100,
-      })) as EventData['OrderCreated']['items'],
-      totalCents: items.reduce((sum, i) => sum + i.quantity * (PRICE.get(i.sku) ?? 100), 0),
-      currency: 'GBP',
-      paymentMethod: 'tok_visa',
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-      email: 'ada@example.com',
-    },
-    { subject: orderId, correlationId: CORRELATION_ID, id: `created-${orderId}` },
-  );
+  const data = sampleData('OrderCreated', {
+    orderId,
+    items: items.map((i) => ({
+      ...i,
+      unitPriceCents: PRICE.get(i.sku) ?? 100,
+    })) as EventData['OrderCreated']['items'],
+    totalCents: items.reduce((sum, i) => sum + i.quantity * (PRICE.get(i.sku) ?? 100), 0),
+  });
+  return createEvent('OrderCreated', data, {
+    subject: orderId,
+    correlationId: CORRELATION_ID,
+    id: `created-${orderId}`,
+  });
 }
 
 function orderCancelled(orderId: string): CloudEvent<EventData['OrderCancelled']> {
@@ -185,10 +177,10 @@ async function reservation(orderId: string): Promise<Record<string, unknown> | u
 }
 
 function dataOf<N extends keyof EventData>(name: N, events: readonly CloudEvent[]): EventData[N][] {
-  return events.filter((e) => e.type === `orderpipeline.${name}`).map((e) => e.data as EventData[N]);
+  return events.filter((e) => e.type === cloudEventType(name)).map((e) => e.data as EventData[N]);
 }
 
-function idsOf(type: string): string[] {
+function idsOf(type: EventName): string[] {
   return publisher.ofType(type).map((e) => e.id);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,12 +18,13 @@ import { MissingConfigError } from '../../lambdas/shared/env';
 import { createEvent, deterministicId } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
 import { PublishError } from '../../lambdas/shared/kafka/publisher';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { ENV } from '../../lib/runtime-contract';
 import { domainTopic } from '../../lib/topology';
+import { sampleData } from '../../local/samples';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -44,25 +45,8 @@ function newId(prefix: 'ord' | 'usr'): string {
 }
 
 function orderConfirmed(orderId: string, email = 'ada@example.com'): CloudEvent<EventData['OrderConfirmed']> {
-  return createEvent(
-    'OrderConfirmed',
-    {
-      orderId,
-      customerId: 'c-42',
-      email,
-      totalCents: 3998,
-      currency: 'GBP',
-      items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 1999 }],
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-    },
-    { subject: orderId, correlationId: CORRELATION_ID },
-  );
+  const data = sampleData('OrderConfirmed', { orderId, email });
+  return createEvent('OrderConfirmed', data, { subject: orderId, correlationId: CORRELATION_ID });
 }
 
 function orderCancelled(orderId: string): CloudEvent<EventData['OrderCancelled']> {
@@ -576,6 +560,51 @@ describe('OutboxNotifier', () => {
     expect(result.status).toBe('sent');
     expect((await readOutbox(file)).map((e) => e.messageId)).toEqual([torn.messageId]);
     expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(3);
+  });
+  it('sees a line another writer appended between two of its own sends', async () => {
+    // Prepare: the notifier has read the file once; then an earlier process's line appears.
+    const notifier = new OutboxNotifier({ dir: root, print: () => undefined });
+    await notifier.send(message());
+    const elsewhere = message();
+    await appendFile(notifier.file, `${JSON.stringify({ ...elsewhere, sentAt: FIXED_NOW.toISOString() })}\n`, 'utf8');
+
+    // Act
+    const result = await notifier.send(elsewhere);
+
+    // Assess
+    expect(result.status).toBe('duplicate');
+    expect(await readOutbox(notifier.file)).toHaveLength(2);
+  });
+
+  it('counts a whole line that lost only its newline to a crash as sent', async () => {
+    // Prepare
+    const written = message();
+    const file = join(root, OUTBOX_FILE);
+    await writeFile(file, JSON.stringify({ ...written, sentAt: FIXED_NOW.toISOString() }), 'utf8');
+    const notifier = new OutboxNotifier({ dir: root, print: () => undefined });
+
+    // Act
+    const result = await notifier.send(written);
+
+    // Assess
+    expect(result.status).toBe('duplicate');
+  });
+
+  it('indexes a replaced (reset) outbox anew: an id only the old file held is sent again', async () => {
+    // Prepare
+    const notifier = new OutboxNotifier({ dir: root, print: () => undefined });
+    const before = message();
+    await notifier.send(before);
+    await notifier.send(message());
+    await rm(notifier.file);
+    await notifier.send(message({ recipient: 'grace@example.com' }));
+
+    // Act
+    const result = await notifier.send(before);
+
+    // Assess
+    expect(result.status).toBe('sent');
+    expect(await readOutbox(notifier.file)).toHaveLength(2);
   });
 });
 

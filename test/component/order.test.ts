@@ -14,15 +14,16 @@ import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { proofInDomainWrites } from '../../lambdas/shared/idempotency';
 import { type ConsumerDeps, type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
 import type { DecodedRecord } from '../../lambdas/shared/kafka/msk-event';
-import { domainTopic, SERVICE_SPECS } from '../../lib/topology';
+import { domainTopic, eventNameOf, SERVICE_SPECS } from '../../lib/topology';
+import { sampleData } from '../../local/samples';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
 import { mskEventOf, recordOf } from '../support/msk';
 
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
-const ADDRESS = { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
-const ITEMS = [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 1999 }];
+/** The README's order: 2 x SKU-001 at 19.99 GBP, to Ada Lovelace in London. */
+const { shippingAddress: ADDRESS, items: ITEMS } = sampleData('OrderCreated');
 
 let orderSeq = 0;
 function newOrderId(): string {
@@ -34,21 +35,7 @@ function newOrderId(): string {
 function eventsFor(orderId: string) {
   const meta = { subject: orderId, correlationId: CORRELATION_ID };
   return {
-    created: () =>
-      createEvent(
-        'OrderCreated',
-        {
-          orderId,
-          customerId: 'c-42',
-          items: ITEMS,
-          totalCents: 3998,
-          currency: 'GBP',
-          paymentMethod: 'tok_visa',
-          shippingAddress: ADDRESS,
-          email: 'ada@example.com',
-        },
-        meta,
-      ),
+    created: () => createEvent('OrderCreated', sampleData('OrderCreated', { orderId }), meta),
     paid: () =>
       createEvent(
         'PaymentCompleted',
@@ -98,7 +85,7 @@ function eventsFor(orderId: string) {
 }
 
 function nameOf(event: CloudEvent): SagaEventName {
-  return event.type.slice('orderpipeline.'.length) as SagaEventName;
+  return eventNameOf(event.type) as SagaEventName;
 }
 
 const silentLogger: ConsumerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -4,9 +4,10 @@ import { dynamoPaymentStore } from '../../lambdas/payment/store';
 import { createEvent, deterministicId } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
-import { dynamoIdempotency } from '../../lambdas/shared/idempotency';
 import { type ConsumerLogger, consumeBatch } from '../../lambdas/shared/kafka/consumer';
+import { dynamoIdempotency } from '../../lambdas/shared/powertools-idempotency';
 import { domainTopic } from '../../lib/topology';
+import { sampleData } from '../../local/samples';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { lambdaContext } from '../support/lambda-context';
@@ -27,26 +28,13 @@ function orderCreated(
   paymentMethod: string,
   totalCents = 3998,
 ): CloudEvent<EventData['OrderCreated']> {
-  return createEvent(
-    'OrderCreated',
-    {
-      orderId,
-      customerId: 'c-42',
-      items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: totalCents / 2 }],
-      totalCents,
-      currency: 'GBP',
-      paymentMethod,
-      shippingAddress: {
-        name: 'Ada Lovelace',
-        line1: '1 Main St',
-        city: 'London',
-        postalCode: 'N1 9GU',
-        country: 'GB',
-      },
-      email: 'ada@example.com',
-    },
-    { subject: orderId, correlationId: CORRELATION_ID },
-  );
+  const data = sampleData('OrderCreated', {
+    orderId,
+    items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: totalCents / 2 }],
+    totalCents,
+    paymentMethod,
+  });
+  return createEvent('OrderCreated', data, { subject: orderId, correlationId: CORRELATION_ID });
 }
 
 function orderCancelled(orderId: string, reason: 'payment_failed' | 'out_of_stock' = 'out_of_stock') {

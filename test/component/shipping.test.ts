@@ -3,6 +3,7 @@ import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import type { ConsumerLogger } from '../../lambdas/shared/kafka/consumer';
 import { carrierFor, shipmentIdFor, shippingHandlers, trackingNumberFor } from '../../lambdas/shipping/core';
+import { sampleData } from '../../local/samples';
 import { InMemoryPublisher } from '../support/in-memory-publisher';
 import { recordOf } from '../support/msk';
 
@@ -16,19 +17,9 @@ function newOrderId(): string {
 }
 
 function orderConfirmed(orderId: string, country = 'GB'): CloudEvent<EventData['OrderConfirmed']> {
-  return createEvent(
-    'OrderConfirmed',
-    {
-      orderId,
-      customerId: 'c-42',
-      email: 'ada@example.com',
-      totalCents: 3998,
-      currency: 'GBP',
-      items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 1999 }],
-      shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country },
-    },
-    { subject: orderId, correlationId: CORRELATION_ID },
-  );
+  const sample = sampleData('OrderConfirmed');
+  const data = { ...sample, orderId, shippingAddress: { ...sample.shippingAddress, country } };
+  return createEvent('OrderConfirmed', data, { subject: orderId, correlationId: CORRELATION_ID });
 }
 
 /** The data of a published event; fails the test if the event is not there. */

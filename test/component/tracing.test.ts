@@ -8,9 +8,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createEvent } from '../../lambdas/shared/events/envelope';
-import type * as IdempotencyModule from '../../lambdas/shared/idempotency';
 import type * as ConsumerModule from '../../lambdas/shared/kafka/instrumented-consumer';
 import type * as ObservabilityModule from '../../lambdas/shared/observability';
+import type * as IdempotencyModule from '../../lambdas/shared/powertools-idempotency';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { lambdaContext } from '../support/lambda-context';
@@ -74,7 +74,7 @@ describe('tracing in Lambda mode (X-Ray SDK to a UDP daemon, dynalite)', () => {
     jest.isolateModules(() => {
       observability = require('../../lambdas/shared/observability');
       consumer = require('../../lambdas/shared/kafka/instrumented-consumer');
-      idempotency = require('../../lambdas/shared/idempotency');
+      idempotency = require('../../lambdas/shared/powertools-idempotency');
     });
     expect(observability.tracer.isTracingEnabled()).toBe(true);
     const client = observability.tracer.captureAWSv3Client(

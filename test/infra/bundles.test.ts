@@ -1,21 +1,40 @@
 /**
  * What each function's bundle carries, read from esbuild's metafile of a build with the deployed
  * options (lib/bundling.ts, through the benchmark's builder): only the validators of the events the
- * function reads or writes, and environment credentials without the SDK's default chain. Then the
- * bundled clients are run in fresh Node.js processes to show they work with what is left.
+ * function reads or writes; environment credentials without the SDK's default chain; Powertools
+ * idempotency and the DynamoDB client only where the function uses them; kafkajs's producer without
+ * its consumer and admin; no semver function the stand-in lacks. Then the bundled clients and
+ * tracing are run in fresh Node.js processes to show they work with what is left.
  */
 import { execFile } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { type BuiltBundle, buildBundle, FUNCTION_ENTRIES, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
-import { functionValidatorsPath, SDK_CREDENTIAL_STAND_INS } from '../../lib/bundling';
+import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
+import {
+  FUNCTION_ENTRIES,
+  functionValidatorsPath,
+  SDK_CREDENTIAL_STAND_INS,
+  TRACING_STAND_INS,
+} from '../../lib/bundling';
+import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
 import { REQUEST_SCHEMAS } from '../../lib/schema-files';
-import { EVENT_NAMES, type EventName, SERVICES, type ServiceName, validatedEvents } from '../../lib/topology';
+import {
+  EVENT_NAMES,
+  type EventName,
+  SERVICE_SPECS,
+  SERVICES,
+  type ServiceName,
+  tablesOf,
+  validatedEvents,
+} from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
+import { eventually } from '../support/eventually';
 
 const run = promisify(execFile);
 
@@ -23,10 +42,44 @@ const run = promisify(execFile);
 const DEFAULT_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(?!env\/)[^/]+|credential-providers|client-sts|client-sso[^/]*|nested-clients|token-providers)\//;
 const VALIDATORS_MODULE = /lambdas\/shared\/events\/validators(\.generated|\/[^/]+\.generated)\.ts$/;
+const POWERTOOLS_IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotency\//;
+const JMESPATH = /node_modules\/@aws-lambda-powertools\/jmespath\//;
+const DYNAMODB_CLIENT = /node_modules\/@aws-sdk\/client-dynamodb\//;
+const KAFKAJS_PRODUCER = 'node_modules/kafkajs/src/producer/index.js';
+/** kafkajs's entry (which requires every part), its consumer and its admin. */
+const KAFKAJS_BEYOND_PRODUCER = /node_modules\/kafkajs\/(index\.js|src\/index\.js|src\/consumer\/|src\/admin\/)/;
+
+function metafileOf(bundle: BuiltBundle): Metafile {
+  return JSON.parse(readFileSync(join(bundle.file, '..', 'meta.json'), 'utf8')) as Metafile;
+}
+
+/**
+ * The members of `module` that the bundled modules importing it call: for `const x = require('m')`
+ * (or `var`), every `x.member` in that module's source.
+ */
+function membersUsedOf(bundle: BuiltBundle, module: string): { importer: string; members: string[] }[] {
+  const inputs = new Set(bundledInputs(bundle));
+  const importers = Object.entries(metafileOf(bundle).inputs).filter(
+    ([path, input]) => inputs.has(path) && input.imports.some((i) => (i.original ?? i.path) === module),
+  );
+  return importers.map(([importer]) => {
+    const source = readFileSync(join(REPO_ROOT, importer), 'utf8');
+    const quoted = module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const bindings = [
+      ...source.matchAll(new RegExp(`(?:const|let|var)\\s+(\\w+)\\s*=\\s*require\\(['"]${quoted}['"]\\)`, 'g')),
+    ];
+    if (bindings.length === 0)
+      throw new Error(`${importer} imports ${module} in a way this test cannot read: extend it`);
+    const members = bindings.flatMap(([, name]) =>
+      [...source.matchAll(new RegExp(`\\b${name}\\.(\\w+)`, 'g'))].map((m) => m[1] as string),
+    );
+    return { importer, members: [...new Set(members)].sort() };
+  });
+}
 
 /** Source files with bytes in the bundle, relative to the repository (esbuild's metafile paths). */
 function bundledInputs(bundle: BuiltBundle): string[] {
-  const meta = JSON.parse(readFileSync(join(bundle.file, '..', 'meta.json'), 'utf8')) as Metafile;
+  const meta = metafileOf(bundle);
   const output = Object.entries(meta.outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
   if (!output) throw new Error(`no index.mjs in the metafile of ${bundle.name}`);
   return Object.entries(output.inputs)
@@ -46,6 +99,10 @@ function eventsValidatedBy(modulePath: string): EventName[] {
 }
 
 const isService = (name: string): name is ServiceName => (SERVICES as readonly string[]).includes(name);
+
+/** A service with a table (DynamoDB) or notifications (SNS) creates SDK clients; the others sign MSK tokens only. */
+const hasSdkClients = (name: string): boolean =>
+  isService(name) && (Object.keys(tablesOf(name)).length > 0 || SERVICE_SPECS[name].notifies);
 
 /** Runs `call` of a bundled probe module in a fresh Node.js process; its answer or its error message. */
 async function inFreshProcess(
@@ -93,12 +150,69 @@ describe('function bundles, built as CDK builds them', () => {
     // Act
     const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
 
-    // Assess: every function signs MSK tokens; the services also have SDK clients (DynamoDB, SNS).
+    // Assess: every function signs MSK tokens; those with a table or notifications also have SDK clients.
     expect(inputs.filter((i) => DEFAULT_CHAIN.test(i))).toEqual([]);
     const { '@aws-sdk/credential-provider-node': forClients, ...forSigner } = SDK_CREDENTIAL_STAND_INS;
     expect(inputs).toEqual(expect.arrayContaining(Object.values(forSigner)));
-    if (isService(name)) expect(inputs).toContain(forClients);
+    if (hasSdkClients(name)) expect(inputs).toContain(forClients);
     expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+  });
+
+  it.each(names)(
+    '%s carries Powertools idempotency (and its JMESPath) only if it uses the idempotency table',
+    (name) => {
+      // Prepare: order-api keeps Idempotency-Key records there, notification its event ids.
+      const uses = isService(name) && 'idempotency' in tablesOf(name);
+
+      // Act
+      const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+      // Assess
+      expect({
+        idempotency: inputs.some((i) => POWERTOOLS_IDEMPOTENCY.test(i)),
+        jmespath: inputs.some((i) => JMESPATH.test(i)),
+      }).toEqual({ idempotency: uses, jmespath: uses });
+    },
+  );
+
+  it.each(names)('%s carries the DynamoDB client only if it uses a table', (name) => {
+    // Prepare
+    const uses = isService(name) && Object.keys(tablesOf(name)).length > 0;
+
+    // Act
+    const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+    // Assess
+    expect(inputs.some((i) => DYNAMODB_CLIENT.test(i))).toBe(uses);
+  });
+
+  it.each(SERVICES.map((s) => [s]))(
+    "%s carries kafkajs's producer, and none of its entry, consumer or admin",
+    (name) => {
+      // Act
+      const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+      // Assess: the topic admin, which creates topics, is the one function with kafkajs's whole client.
+      expect(inputs).toContain(KAFKAJS_PRODUCER);
+      expect(inputs.filter((i) => KAFKAJS_BEYOND_PRODUCER.test(i))).toEqual([]);
+    },
+  );
+
+  it.each(names)('%s calls no semver function its stand-in lacks', (name) => {
+    // Prepare
+    const [[module, standIn]] = Object.entries(TRACING_STAND_INS) as [[string, string]];
+    const implemented = Object.keys(jest.requireActual(join(REPO_ROOT, standIn))).sort();
+
+    // Act
+    const used = membersUsedOf(bundles.get(name) as BuiltBundle, module);
+
+    // Assess: the X-Ray SDK's patcher of the v2 AWS SDK is the one importer today; with none left,
+    // the stand-in has no reason to be.
+    expect(used.length).toBeGreaterThan(0);
+    for (const { importer, members } of used) {
+      expect({ importer, members }).toEqual({ importer, members: expect.arrayContaining(implemented) });
+      expect(implemented).toEqual(expect.arrayContaining(members));
+    }
   });
 
   it.each(names)('%s initialises in a fresh Node.js process, loading the tracer only with tracing on', async (name) => {
@@ -160,6 +274,45 @@ describe('function bundles, built as CDK builds them', () => {
       expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
       expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDBUNDLEPROBE\/\d{8}\/eu-west-1\/kafka-cluster\//);
       expect(url.searchParams.get('X-Amz-Security-Token')).toBe(credentials.AWS_SESSION_TOKEN);
+    });
+
+    it('trace their calls with tracing on: a subsegment, and the DynamoDB call under it, reach the X-Ray daemon', async () => {
+      // Prepare: a UDP socket stands in for the daemon, as in test/component/tracing.test.ts; the
+      // bundle's X-Ray SDK (with the semver stand-in) runs in Lambda mode under a sampled trace.
+      const daemon: Socket = createSocket('udp4');
+      const received: { name: string; id: string; parent_id?: string; namespace?: string }[] = [];
+      daemon.on('message', (datagram) => {
+        const [, body] = datagram.toString('utf8').split('\n');
+        if (body) received.push(JSON.parse(body));
+      });
+      await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+      const lambda = {
+        LAMBDA_TASK_ROOT: '/var/task',
+        AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_NODE_RUNTIME}`,
+        _X_AMZN_TRACE_ID: 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+      };
+
+      try {
+        // Act
+        const answer = await inFreshProcess(probe.file, 'tracedListTables()', {
+          ...bare,
+          ...credentials,
+          ...lambda,
+          DYNAMODB_ENDPOINT: dynamo.endpoint,
+        });
+
+        // Assess
+        expect(answer).toEqual({ ok: true, value: expect.arrayContaining([dynamo.tableName('idempotency')]) });
+        const [handler, call] = await eventually('the subsegments at the daemon', () => {
+          const handler = received.find((s) => s.name === '## bundle-probe.handler');
+          const call = received.find((s) => s.namespace === 'aws' && s.name === 'DynamoDB');
+          return handler && call ? ([handler, call] as const) : undefined;
+        });
+        expect(call.parent_id).toBe(handler.id);
+      } finally {
+        daemon.close();
+      }
     });
 
     it('look nowhere else for credentials: without them, the environment provider says so', async () => {

@@ -1,4 +1,5 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { API_ROUTES, type ApiRoute, MODEL_CONTENT_TYPE, pathParameterNames, routeKey } from '../../lib/api-routes';
 import { SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { KAFKA_VERSION } from '../../lib/config';
 import {
@@ -278,6 +279,39 @@ describe('API stack', () => {
     }[];
     expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'POST', 'POST']);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('deploys exactly the routes of lib/api-routes.ts, with their path parameters required and their body models', () => {
+    const resources = api.findResources('AWS::ApiGateway::Resource') as Record<
+      string,
+      { Properties: { ParentId: unknown; PathPart: string } }
+    >;
+    const pathOf = (id: unknown): string => {
+      const resource = resources[(id as { Ref?: string }).Ref ?? ''];
+      return resource ? `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}` : '';
+    };
+    const models = api.findResources('AWS::ApiGateway::Model') as Record<string, { Properties: { Name: string } }>;
+    const deployed = Object.values(api.findResources('AWS::ApiGateway::Method')).map((method) => {
+      const p = method.Properties as {
+        HttpMethod: string;
+        ResourceId: unknown;
+        RequestParameters?: Record<string, boolean>;
+        RequestModels?: Record<string, { Ref: string }>;
+      };
+      const model = p.RequestModels?.[MODEL_CONTENT_TYPE]?.Ref;
+      return {
+        route: `${p.HttpMethod} ${pathOf(p.ResourceId)}`,
+        parameters: Object.keys(p.RequestParameters ?? {}),
+        ...(model ? { bodyModel: models[model]?.Properties.Name } : {}),
+      };
+    });
+    const declared = API_ROUTES.map((route: ApiRoute) => ({
+      route: routeKey(route),
+      parameters: pathParameterNames(route.path).map((name) => `method.request.path.${name}`),
+      ...(route.bodyModel ? { bodyModel: route.bodyModel } : {}),
+    }));
+    expect(deployed).toEqual(expect.arrayContaining(declared));
+    expect(deployed).toHaveLength(declared.length);
   });
 
   it('validates POST bodies against models built from the request schemas', () => {

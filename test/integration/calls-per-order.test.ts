@@ -18,20 +18,15 @@ import { type Admin, Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { watchSharedProducers } from '../../lambdas/shared/kafka/kafka-handler';
 import { decodeMskEvent } from '../../lambdas/shared/kafka/msk-event';
 import type { SentBatch } from '../../lambdas/shared/kafka/publisher';
-import { CLOUDEVENT_TYPE_PREFIX, CONSUMER_SERVICES, type ConsumerServiceName, tablesOf } from '../../lib/topology';
+import { CONSUMER_SERVICES, type ConsumerServiceName, shortEventType, tablesOf } from '../../lib/topology';
 import type { FaultInjection, KafkaLambdaHandler, TriggerTarget } from '../../local/faults';
 import { quiesce } from '../../local/reliability/topic-log';
+import { sampleOrderRequest } from '../../local/samples';
 import { TEST_BOOTSTRAP } from './broker';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 
 /** The README's example order. */
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest();
 
 /** Issue 12, item 4: DynamoDB calls per happy-path order, across all consumers. */
 const MAX_CALLS_PER_ORDER = 16;
@@ -169,7 +164,7 @@ function splitRedeliveries(invocations: readonly Invocation[]): [Invocation[], I
 function eventOf(value: Buffer | null): { id: string; type: string } {
   try {
     const event = JSON.parse(value?.toString('utf8') ?? 'null') as { id?: unknown; type?: unknown } | null;
-    return { id: String(event?.id), type: String(event?.type).replace(CLOUDEVENT_TYPE_PREFIX, '') };
+    return { id: String(event?.id), type: shortEventType(String(event?.type)) };
   } catch {
     return { id: 'not JSON', type: 'not JSON' };
   }

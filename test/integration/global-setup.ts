@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaBroker } from '../../local/kafka-broker';
 import { localDir } from '../../local/paths';
-import { TEST_KAFKA_PORT } from './broker';
+import { TEST_KAFKA_PORT, TEST_OAUTHBEARER_PORT } from './broker';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -20,6 +20,7 @@ export default async function globalSetup(): Promise<void> {
     dir,
     port: TEST_KAFKA_PORT,
     controllerPort: TEST_KAFKA_PORT + 1,
+    oauthbearerPort: TEST_OAUTHBEARER_PORT,
     log: (line) => process.stderr.write(`[test broker] ${line}\n`),
   });
   await broker.start();

@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEventExample } from '../../lib/schema-files';
+import { freePort } from '../../local/free-port';
 import { portOpen } from '../../local/kafka-broker';
 import { localDir, REPO_ROOT } from '../../local/paths';
 import type { LocalRuntime } from '../../local/runtime';
 import { eventually } from '../support/eventually';
-import { freePort } from '../support/free-port';
 import { TEST_BOOTSTRAP } from './broker';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 

@@ -43,7 +43,10 @@ describe('KafkaProducer against a real broker', () => {
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [domainTopic('users'), 'producer-test.dlq'].map((topic) => ({ topic, numPartitions: 3 })),
+      topics: [domainTopic('users'), 'producer-test.dlq', 'producer-test.intercepted'].map((topic) => ({
+        topic,
+        numPartitions: 3,
+      })),
     });
   });
   afterAll(async () => {
@@ -88,6 +91,37 @@ describe('KafkaProducer against a real broker', () => {
     const body = JSON.parse(message?.value?.toString() ?? '{}');
     expect(body.reason).toBe('value is not JSON');
     expect(body.payload.records['orders.events-2']).toEqual([raw]);
+  });
+
+  it('runs a SendInterceptor around each actual send (callers of one turn share it), with what it sends; once removed, sends go straight', async () => {
+    const seen: string[][] = [];
+    let acknowledged = 0;
+    producer.interceptSends(async (send, batch) => {
+      seen.push(batch.map((t) => `${t.topic}:${t.messages.length}`));
+      await send();
+      acknowledged++;
+    });
+    try {
+      // Three callers in one turn of the event loop, as concurrent records of a batch: one send.
+      await Promise.all([
+        producer.send('producer-test.intercepted', [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ]),
+        producer.send('producer-test.intercepted', [{ key: 'c', value: '3' }]),
+        producer.send('producer-test.intercepted', [{ key: 'd', value: '4' }]),
+      ]);
+      // A later caller: a send of its own.
+      await producer.send('producer-test.intercepted', [{ key: 'e', value: '5' }]);
+    } finally {
+      producer.interceptSends(undefined);
+    }
+    await producer.send('producer-test.intercepted', [{ key: 'f', value: '6' }]);
+
+    expect(seen).toEqual([['producer-test.intercepted:4'], ['producer-test.intercepted:1']]);
+    expect(acknowledged).toBe(2);
+    const values = (await readAll('producer-test.intercepted', 6)).map((m) => m.value?.toString());
+    expect(values.sort()).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
   it('fails with a PublishError when the broker cannot be reached, and recovers on the next call', async () => {

@@ -3,32 +3,17 @@
  * trigger emulator per subscription, the API Gateway emulator) over the real test broker.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, type KafkaMessage, logLevel } from '../../lambdas/shared/kafka/driver';
 import { domainTopic } from '../../lib/topology';
+import { freePort } from '../../local/free-port';
 import { LocalRuntime } from '../../local/runtime';
+import { sampleOrderRequest } from '../../local/samples';
 import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const ORDER = sampleOrderRequest();
 
 async function post(api: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${api}/orders`, {

@@ -5,12 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { domainTopic } from '../../lib/topology';
+import { freePort } from '../../local/free-port';
 import { LocalRuntime } from '../../local/runtime';
 import { type ApiClient, plainApiClient } from '../../scripts/smoke/api-client';
 import { kafkaWatch } from '../../scripts/smoke/kafka-watch';
@@ -19,16 +19,6 @@ import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run smoke -- --local', () => {
   let runtime: LocalRuntime;

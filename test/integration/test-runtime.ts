@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../local/free-port';
 import { LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
-import { freePort } from '../support/free-port';
 import { TEST_BOOTSTRAP } from './broker';
 import { acquireRuntimeLock } from './runtime-lock';
 

@@ -12,19 +12,15 @@ import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroups, domainTopic, SERVICES, TOPICS } from '../../lib/topology';
 import { PROMETHEUS_METRICS } from '../../local/prometheus';
 import type { LocalRuntime } from '../../local/runtime';
+import { sampleOrderRequest } from '../../local/samples';
 import { consoleTestBrowser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { TEST_BOOTSTRAP } from './broker';
+import { readTopic } from './support-esm';
 import { startTestRuntime, type TestRuntime } from './test-runtime';
 
-const ORDER = {
-  customerId: 'c-42',
-  items: [{ sku: 'SKU-001', quantity: 2 }],
-  paymentMethod: 'tok_visa',
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
-  email: 'ada@example.com',
-};
+const ORDER = sampleOrderRequest();
 const SAGA_OF_A_SHIPPED_ORDER = [
   'OrderCreated',
   'PaymentCompleted',
@@ -203,7 +199,25 @@ describe('watching the local pipeline', () => {
       expect(sampleValue(families, PROMETHEUS_METRICS.deadLetters, { function: 'payment', topic: 'payment.dlq' })).toBe(
         sampleValue(families, PROMETHEUS_METRICS.topicRecords, { topic: 'payment.dlq' }),
       );
-      expect(sampleValue(families, PROMETHEUS_METRICS.deadLetters, { function: 'shipping' })).toBe(0);
+      // Shipping does not consume OrderCreated: the poison is not among its dead letters, while it is
+      // among payment's (on-failure records keep the record's key). Other test files share the
+      // broker's topics, so shipping's may hold their records (a raw record from the local tools'
+      // test), counted all the same.
+      const count = (fn: string, topic: string) => ({
+        deadLetters: sampleValue(families, PROMETHEUS_METRICS.deadLetters, { function: fn }) ?? 0,
+        topicRecords: sampleValue(families, PROMETHEUS_METRICS.topicRecords, { topic }) ?? 0,
+      });
+      const shipping = count('shipping', 'shipping.dlq');
+      expect(shipping.deadLetters).toBe(shipping.topicRecords);
+      const kafka = new Kafka({ clientId: 'watching-test', brokers: [TEST_BOOTSTRAP], logLevel: logLevel.NOTHING });
+      const poisonKeys = async (topic: string, records: number) =>
+        records === 0
+          ? []
+          : (await readTopic(kafka, topic, records, 60_000)).filter((m) => m.key?.toString() === poisonId);
+      expect(
+        (await poisonKeys('payment.dlq', count('payment', 'payment.dlq').topicRecords)).length,
+      ).toBeGreaterThanOrEqual(1);
+      expect(await poisonKeys('shipping.dlq', shipping.topicRecords)).toEqual([]);
     });
   });
 

@@ -1,6 +1,7 @@
 /** An EventPublisher that keeps what it is given, and can be told to fail, for core tests. */
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { type EventPublisher, PublishError } from '../../lambdas/shared/kafka/publisher';
+import { cloudEventType, type EventName } from '../../lib/topology';
 
 export class InMemoryPublisher implements EventPublisher {
   readonly published: CloudEvent[] = [];
@@ -12,7 +13,7 @@ export class InMemoryPublisher implements EventPublisher {
     this.published.push(...events);
   }
 
-  ofType(type: string): CloudEvent[] {
-    return this.published.filter((e) => e.type === `orderpipeline.${type}`);
+  ofType(type: EventName): CloudEvent[] {
+    return this.published.filter((e) => e.type === cloudEventType(type));
   }
 }

@@ -1,4 +1,5 @@
 import { bytesByPackage } from '../../bench/bundles';
+import { otherProcessCpuMs, parseProcStatCpuMs } from '../../bench/process-cpu';
 import { goalChecks, type Results, renderMarkdown } from '../../bench/report';
 import { percentile, stats } from '../../bench/stats';
 
@@ -10,6 +11,8 @@ function results(overrides: {
   bytes?: number;
   initVsEmpty?: number;
   ratio?: number;
+  ordersPerSecond?: number;
+  cpuMsPerOrder?: number;
 }): Results {
   const latency = {
     offeredPerSecond: 100,
@@ -18,6 +21,9 @@ function results(overrides: {
     latencyMs: { ...s(50), p95: 80, p99: overrides.p99 ?? 100 },
   };
   const throughput = { orders: 100, elapsedMs: 1_000, ordersPerSecond: 100 };
+  const pipelineThroughput = { ...throughput, ordersPerSecond: overrides.ordersPerSecond ?? 60 };
+  const cpuMs = overrides.cpuMsPerOrder ?? 20;
+  const cpuPerOrder = { pipelineMs: cpuMs, brokerMs: 4 };
   return {
     meta: {
       date: '2026-11-28T00:00:00.000Z',
@@ -68,7 +74,7 @@ function results(overrides: {
     },
     endToEnd: {
       hops: 'a → b',
-      pipeline: { throughput, latency },
+      pipeline: { throughput: pipelineThroughput, latency, cpuPerOrder },
       raw: { throughput, latency },
       throughputVsRaw: overrides.throughputVsRaw ?? 0.8,
     },
@@ -98,6 +104,8 @@ describe('bench goals', () => {
   });
 
   it.each([
+    ['Local pipeline (npm start), sustained throughput', { ordersPerSecond: 49.9 }],
+    ['Local pipeline, CPU per order', { cpuMsPerOrder: 30.1 }],
     ['Pipeline throughput', { throughputVsRaw: 0.49 }],
     ['Order-to-SHIPPED p99', { p99: 250 }],
     ['Bundle size', { bytes: 400 * 1024 }],
@@ -172,5 +180,22 @@ describe('bundle composition', () => {
       { pkg: '(project: generated validators)', bytes: 7 },
       { pkg: '(project)', bytes: 2 },
     ]);
+  });
+});
+
+describe('CPU time of another process', () => {
+  it('reads utime and stime from a /proc/<pid>/stat line, whose command name may hold spaces and parentheses', () => {
+    // Fields 14 and 15 (utime, stime) are 250 and 50 ticks of 1/100 s.
+    const line = '4242 (java (kafka) x) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 40 0 100 0 0';
+    expect(parseProcStatCpuMs(line)).toBe(3_000);
+  });
+
+  it('refuses a line that is not a stat line', () => {
+    expect(() => parseProcStatCpuMs('nonsense')).toThrow(/not a \/proc/);
+  });
+
+  it('says unknown for a process that is not there', () => {
+    expect(otherProcessCpuMs(undefined)).toBeUndefined();
+    expect(otherProcessCpuMs(2 ** 30)).toBeUndefined();
   });
 });

@@ -103,6 +103,7 @@ describe('Function: validateConfig', () => {
     it('rejects pollers.max above the partition count, naming the setting and the fix', () => {
       // Prepare
       const config = devConfig();
+      config.partitions = 3;
       config.pollers = { min: 1, max: 4 };
 
       // Act & Assess
@@ -138,6 +139,7 @@ describe('Function: validateConfig', () => {
     it('checks a per-service override the same way, naming the service', () => {
       // Prepare
       const config = devConfig();
+      config.partitions = 3;
       config.pollerOverrides = { payment: { min: 1, max: 5 } };
 
       // Act & Assess

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { onFailureRecord } from '../../lambdas/shared/kafka/on-failure-record';
 import {
   CONSUMER_SERVICES,
   consumerGroupId,
@@ -16,7 +17,6 @@ import { EventStore } from '../../local/console/event-store';
 import { MAX_VALUE_CHARS, type RawRecord, tappedEvent } from '../../local/console/tapped-event';
 import { consumerId, publisherId, topicId, topologyGraph } from '../../local/console/topology-graph';
 import { mskRecordOf } from '../../local/esm/msk-event-builder';
-import { onFailureRecord } from '../../local/esm/on-failure-record';
 
 const EXAMPLES = join(__dirname, '../../lambdas/shared/events/examples');
 

@@ -8,11 +8,13 @@ import {
   toPublicView,
 } from '../../lambdas/order/view';
 import { createEvent } from '../../lambdas/shared/events/envelope';
+import { sampleData } from '../../local/samples';
 
 const ORDER_ID = 'ord_SAGAUNIT000001';
 const CORRELATION_ID = '6f1c2a7e-3b9d-4c52-8e0f-5a4b3c2d1e0f';
 const NOW = '2026-03-01T09:00:00.000Z';
-const ADDRESS = { name: 'Ada Lovelace', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
+/** The README's order: 2 x SKU-001 at 19.99 GBP, to Ada Lovelace in London. */
+const ADDRESS = sampleData('OrderCreated').shippingAddress;
 
 let seconds = 0;
 /** Each event gets a later time than the one built before it, so history order is checkable. */
@@ -24,20 +26,7 @@ function meta(id: string) {
 const events = {
   created: (): SagaEvent => ({
     name: 'OrderCreated',
-    event: createEvent(
-      'OrderCreated',
-      {
-        orderId: ORDER_ID,
-        customerId: 'c-42',
-        items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 1999 }],
-        totalCents: 3998,
-        currency: 'GBP',
-        paymentMethod: 'tok_visa',
-        shippingAddress: ADDRESS,
-        email: 'ada@example.com',
-      },
-      meta('evt-created'),
-    ),
+    event: createEvent('OrderCreated', sampleData('OrderCreated', { orderId: ORDER_ID }), meta('evt-created')),
   }),
   paid: (): SagaEvent => ({
     name: 'PaymentCompleted',

@@ -1,7 +1,7 @@
 import { deadLetterRecord } from '../../lambdas/shared/kafka/dead-letter';
+import { onFailureRecord } from '../../lambdas/shared/kafka/on-failure-record';
 import { DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES, DOMAIN_TOPIC_MAX_MESSAGE_BYTES } from '../../lib/topic-settings';
 import { MAX_EVENT_BYTES } from '../../lib/topology';
-import { onFailureRecord } from '../../local/esm/on-failure-record';
 
 describe('Module: topic-settings', () => {
   it('lets a domain topic take an oversize event, so a consumer can dead-letter it', () => {

@@ -1,7 +1,7 @@
 /**
  * Stands in for @aws-sdk/client-sts in the function bundles (lib/bundling.ts).
  * aws-msk-iam-sasl-signer-js imports STS only to log the caller identity when `awsDebugCreds` is set,
- * which the functions never set (lambdas/shared/kafka/client.ts).
+ * which the functions never set (lambdas/shared/kafka/connection.ts).
  */
 const NOT_BUNDLED =
   '@aws-sdk/client-sts is not in this function bundle (lib/bundling.ts): aws-msk-iam-sasl-signer-js ' +

@@ -4,7 +4,14 @@
  * publish it: a producer bug surfaces as an exception here, never as a bad record in a topic.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { cloudEventType, EVENTS, type EventName, latestVersion, MAX_EVENT_BYTES } from '../../../lib/topology';
+import {
+  type CloudEventType,
+  cloudEventType,
+  EVENTS,
+  type EventName,
+  latestVersion,
+  MAX_EVENT_BYTES,
+} from '../../../lib/topology';
 import type { EventData } from './types.generated';
 import { type CloudEvent, dataSchemaUri, validateCloudEvent } from './validation';
 
@@ -29,8 +36,8 @@ export function createEvent<N extends EventName>(
   name: N,
   data: EventData[N],
   meta: EventMeta,
-): CloudEvent<EventData[N]> {
-  const event: CloudEvent<EventData[N]> = {
+): CloudEvent<EventData[N], CloudEventType<N>> {
+  const event: CloudEvent<EventData[N], CloudEventType<N>> = {
     specversion: '1.0',
     id: meta.id ?? randomUUID(),
     source: `/order-pipeline/${EVENTS[name].producer}`,

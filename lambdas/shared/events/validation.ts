@@ -10,14 +10,15 @@
  */
 import type { ErrorObject } from 'ajv';
 import * as validators from '#event-validators';
-import { CLOUDEVENT_TYPE_PREFIX, EVENT_NAMES, EVENTS, type EventName } from '../../../lib/topology';
-import type { ReceivedEventData } from './types.generated';
+import { type CloudEventType, EVENTS, type EventName, eventNameOf } from '../../../lib/topology';
+import type { EventData, ReceivedEventData } from './types.generated';
 
-export interface CloudEvent<T = unknown> {
+/** A CloudEvent of the pipeline; `Type` narrows `type` where the event is known. */
+export interface CloudEvent<T = unknown, Type extends string = string> {
   readonly specversion: '1.0';
   readonly id: string;
   readonly source: string;
-  readonly type: string;
+  readonly type: Type;
   readonly subject: string;
   readonly time: string;
   readonly datacontenttype: 'application/json';
@@ -26,9 +27,20 @@ export interface CloudEvent<T = unknown> {
   readonly data: T;
 }
 
+/**
+ * An event as its producer builds it (createEvent): the latest version's data, and a `type` that
+ * names it, so a publisher typed by service takes only the events that service owns.
+ */
+export type OutgoingEvent<N extends EventName = EventName> = N extends EventName
+  ? CloudEvent<EventData[N], CloudEventType<N>>
+  : never;
+
+/** An event as a consumer receives it: the data of any version still in the topic. */
+export type ReceivedEvent<N extends EventName> = CloudEvent<ReceivedEventData[N]>;
+
 /** A validated event, narrowed by its name so `data` has that event's type. */
 export type ValidEvent = {
-  [N in EventName]: { readonly name: N; readonly version: number; readonly event: CloudEvent<ReceivedEventData[N]> };
+  [N in EventName]: { readonly name: N; readonly version: number; readonly event: ReceivedEvent<N> };
 }[EventName];
 
 /** Why a candidate is not a valid event. */
@@ -91,8 +103,8 @@ export function validateEnvelope(candidate: unknown): EnvelopeResult {
     return { ok: false, problem: 'envelope', reason: `envelope: ${describe(validateEnvelopeSchema.errors)}` };
   }
   const event = candidate as CloudEvent;
-  const name = event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
-  if (!event.type.startsWith(CLOUDEVENT_TYPE_PREFIX) || !EVENT_NAMES.includes(name)) {
+  const name = eventNameOf(event.type);
+  if (name === undefined) {
     return { ok: false, problem: 'unknown-type', reason: `unknown event type "${event.type}"` };
   }
   const version = schemaVersionOf(event.dataschema, name);

@@ -12,17 +12,31 @@
  * item failure, so Lambda retries it as configured and then dead-letters it itself.
  */
 import type { Context } from 'aws-lambda';
-import { domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
-import type { ReceivedEventData } from '../events/types.generated';
-import { type CloudEvent, validateEnvelope, validateEventData } from '../events/validation';
+import {
+  domainTopic,
+  EVENTS,
+  type EventName,
+  MAX_EVENT_BYTES,
+  type ServiceName,
+  type SubscribedEvent,
+} from '../../../lib/topology';
+import { type CloudEvent, type ReceivedEvent, validateEnvelope, validateEventData } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
 import { type Chain, chainsOf, deadlinesFor } from './batch-plan';
 import type { DeadLetterContext, DeadLetterSink } from './dead-letter';
 import { type DecodedRecord, decodeMskEvent, type KafkaBatchResponse } from './msk-event';
 
-export type EventHandlers = {
-  readonly [N in EventName]?: (event: CloudEvent<ReceivedEventData[N]>, record: DecodedRecord) => Promise<void>;
-};
+/** Handles one valid event; an error fails the record, which Lambda then retries as configured. */
+export type EventHandler<N extends EventName> = (event: ReceivedEvent<N>, record: DecodedRecord) => Promise<void>;
+
+/** What the consumer dispatches to: a handler per event type it handles; the others are skipped. */
+export type EventHandlers = { readonly [N in EventName]?: EventHandler<N> };
+
+/**
+ * A service's handler map: exactly one handler for each event its subscriptions deliver
+ * (lib/topology.ts), so leaving one out is a compile error (and so is an extra one, at kafkaHandler).
+ */
+export type HandlersOf<S extends ServiceName> = { readonly [N in SubscribedEvent<S>]: EventHandler<N> };
 
 export interface ConsumerLogger {
   info(message: string, fields?: Record<string, unknown>): void;

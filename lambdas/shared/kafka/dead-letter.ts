@@ -8,6 +8,7 @@
  */
 import type { Message } from './driver';
 import type { MskRecord } from './msk-event';
+import { onFailureRecord } from './on-failure-record';
 import type { RawRecordSink } from './publisher';
 
 export interface DeadLetterContext {
@@ -22,33 +23,17 @@ export interface DeadLetterSink {
   send(record: MskRecord, reason: string, context: DeadLetterContext): Promise<void>;
 }
 
+/** Lambda's on-failure record of `record`, as if the invocation that refused it had failed it, plus the reason. */
 export function deadLetterRecord(record: MskRecord, reason: string, context: DeadLetterContext, now = new Date()) {
-  const payload = {
-    eventSource: context.eventSource ?? 'aws:kafka',
-    ...(context.eventSourceArn ? { eventSourceArn: context.eventSourceArn } : {}),
-    bootstrapServers: context.bootstrapServers ?? '',
-    records: { [`${record.topic}-${record.partition}`]: [record] },
-  };
-  return {
-    requestContext: {
-      requestId: context.requestId ?? '',
-      functionArn: context.functionArn ?? '',
-      condition: 'InvalidRecord',
-      approximateInvokeCount: 1,
-    },
+  const source = { ...context, bootstrapServers: context.bootstrapServers ?? '' };
+  const failure = {
+    condition: 'InvalidRecord',
+    requestId: context.requestId ?? '',
+    functionArn: context.functionArn ?? '',
+    approximateInvokeCount: 1,
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'InvalidRecord' },
-    version: '1.0',
-    timestamp: now.toISOString(),
-    KafkaBatchInfo: {
-      batchSize: 1,
-      ...(context.eventSourceArn ? { eventSourceArn: context.eventSourceArn } : {}),
-      bootstrapServers: context.bootstrapServers ?? '',
-      payloadSize: Buffer.byteLength(JSON.stringify(payload)),
-      recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },
-    },
-    payload,
-    reason,
-  };
+  } as const;
+  return { ...onFailureRecord(source, record, failure, now), reason };
 }
 
 export function kafkaDeadLetters(sink: RawRecordSink, topic: string): DeadLetterSink {

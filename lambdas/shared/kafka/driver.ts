@@ -7,6 +7,7 @@
 export type {
   Admin,
   Consumer,
+  ISocketFactory,
   ITopicConfig,
   ITopicPartitionConfig,
   KafkaConfig,

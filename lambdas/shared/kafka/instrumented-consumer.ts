@@ -5,11 +5,11 @@
  * Takes every dependency, so tests run it with real Powertools and a real DynamoDB API.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { LOG_KEYS, METRICS, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
+import { LOG_KEYS, METRICS, type MetricName, metricUnit, TRACE_ANNOTATIONS } from '../../../lib/runtime-contract';
 import type { CloudEvent } from '../events/validation';
 import type { IdempotencyGuard } from '../idempotency';
+import { invocationDeadlineOf, withinInvocationDeadline } from '../invocation-deadline';
 import { flushMetrics, type Instruments, inSubsegment } from '../observability';
 import {
   type AroundRecord,
@@ -22,7 +22,8 @@ import type { DeadLetterSink } from './dead-letter';
 import type { KafkaBatchResponse } from './msk-event';
 import type { EventPublisher } from './publisher';
 
-export interface ServiceRuntime {
+/** What a handler map is made from: the service's logger, twice, and its publisher. */
+export interface ConsumerRuntime {
   readonly logger: Instruments['logger'];
   /** The same logger behind the small interface the cores take. */
   readonly log: ConsumerLogger;
@@ -39,6 +40,16 @@ export interface ConsumerWiring {
   /** @default Date.now */
   readonly now?: () => number;
 }
+
+/** The metric each count of a batch's outcome is emitted as, in the order of the EMF line. */
+const OUTCOME_METRICS: readonly [keyof BatchOutcome, MetricName][] = [
+  ['handled', METRICS.eventsHandled],
+  ['duplicates', METRICS.duplicatesSkipped],
+  ['deadLettered', METRICS.eventsDeadLettered],
+  ['failed', METRICS.eventsFailed],
+  ['skipped', METRICS.eventsSkipped],
+  ['deferred', METRICS.eventsDeferred],
+];
 
 /**
  * The log keys of the record being processed. Records of different keys run at the same time, so
@@ -57,7 +68,7 @@ export function consumerLogger(logger: Instruments['logger']): ConsumerLogger {
 }
 
 export function instrumentedConsumer(
-  makeHandlers: (runtime: ServiceRuntime) => EventHandlers,
+  makeHandlers: (runtime: ConsumerRuntime) => EventHandlers,
   wiring: ConsumerWiring,
 ): (event: unknown, context: Context) => Promise<KafkaBatchResponse> {
   const { instruments, publisher, idempotency, deadLetters } = wiring;
@@ -66,33 +77,31 @@ export function instrumentedConsumer(
   const handlers = makeHandlers({ logger, log, publisher });
   const aroundRecord = recordScope(instruments, wiring.now ?? Date.now);
   const onOutcome = (outcome: BatchOutcome) => {
-    metrics.addMetric(METRICS.eventsHandled, MetricUnit.Count, outcome.handled);
-    metrics.addMetric(METRICS.duplicatesSkipped, MetricUnit.Count, outcome.duplicates);
-    metrics.addMetric(METRICS.eventsDeadLettered, MetricUnit.Count, outcome.deadLettered);
-    metrics.addMetric(METRICS.eventsFailed, MetricUnit.Count, outcome.failed);
-    metrics.addMetric(METRICS.eventsSkipped, MetricUnit.Count, outcome.skipped);
-    metrics.addMetric(METRICS.eventsDeferred, MetricUnit.Count, outcome.deferred);
+    for (const [count, name] of OUTCOME_METRICS) metrics.addMetric(name, metricUnit(name), outcome[count]);
   };
   return async (event, context) => {
     logger.addContext(context);
+    // Work this invocation started makes no remote call after its deadline (../invocation-deadline.ts).
     try {
-      return await inSubsegment(service, `## ${service}.handler`, {}, () => {
-        tracer.annotateColdStart();
-        return consumeBatch(
-          event,
-          {
-            handlers,
-            idempotency,
-            deadLetters,
-            logger: log,
-            onOutcome,
-            aroundRecord,
-            ...(wiring.concurrency ? { concurrency: wiring.concurrency } : {}),
-            ...(wiring.now ? { now: wiring.now } : {}),
-          },
-          context,
-        );
-      });
+      return await withinInvocationDeadline(invocationDeadlineOf(context), () =>
+        inSubsegment(service, `## ${service}.handler`, {}, () => {
+          tracer.annotateColdStart();
+          return consumeBatch(
+            event,
+            {
+              handlers,
+              idempotency,
+              deadLetters,
+              logger: log,
+              onOutcome,
+              aroundRecord,
+              ...(wiring.concurrency ? { concurrency: wiring.concurrency } : {}),
+              ...(wiring.now ? { now: wiring.now } : {}),
+            },
+            context,
+          );
+        }),
+      );
     } finally {
       flushMetrics(metrics);
     }
@@ -111,7 +120,8 @@ function recordScope(instruments: Instruments, now: () => number): AroundRecord 
         process,
       );
       if (result === 'handled' && event) {
-        metrics.addMetric(METRICS.eventAgeMs, MetricUnit.Milliseconds, Math.max(0, now() - Date.parse(event.time)));
+        const age = Math.max(0, now() - Date.parse(event.time));
+        metrics.addMetric(METRICS.eventAgeMs, metricUnit(METRICS.eventAgeMs), age);
       }
       return result;
     });

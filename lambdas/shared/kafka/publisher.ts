@@ -6,16 +6,28 @@
  * at the same time (the records of one invocation) share one send (./send-coalescer.ts).
  */
 
-import { CLOUDEVENT_TYPE_PREFIX, domainTopic, EVENTS, type EventName, MAX_EVENT_BYTES } from '../../../lib/topology';
+import {
+  domainTopic,
+  EVENTS,
+  type EventName,
+  eventNameOf,
+  MAX_EVENT_BYTES,
+  type PublishedEvent,
+  type ServiceName,
+} from '../../../lib/topology';
 import { CLOUDEVENTS_CONTENT_TYPE } from '../events/content-type';
-import type { CloudEvent } from '../events/validation';
-import { type Kafka, type Message, Partitioners, type Producer } from './driver';
+import type { CloudEvent, OutgoingEvent } from '../events/validation';
+import { type Message, Partitioners, type Producer, type ProducerFactory } from './producer-driver';
 import { SendCoalescer, type TopicMessages } from './send-coalescer';
 
-export interface EventPublisher {
+/** Publishes events of the types `N`; a service's publisher takes only the events it produces. */
+export interface EventPublisher<N extends EventName = EventName> {
   /** Resolves once every event is acknowledged by all in-sync replicas. */
-  publish(events: readonly CloudEvent[]): Promise<void>;
+  publish(events: readonly OutgoingEvent<N>[]): Promise<void>;
 }
+
+/** The publisher a service's core is given: only the events whose producer it is (lib/topology.ts). */
+export type PublisherOf<S extends ServiceName> = EventPublisher<PublishedEvent<S>>;
 
 export interface RawRecordSink {
   send(topic: string, messages: Message[]): Promise<void>;
@@ -38,10 +50,9 @@ export function toKafkaMessage(event: CloudEvent): Message {
 }
 
 export function topicOf(event: CloudEvent): string {
-  const name = event.type.slice(CLOUDEVENT_TYPE_PREFIX.length) as EventName;
-  const spec = EVENTS[name];
-  if (!spec) throw new PublishError(`no topic for event type "${event.type}"`);
-  return domainTopic(spec.domain);
+  const name = eventNameOf(event.type);
+  if (name === undefined) throw new PublishError(`no topic for event type "${event.type}"`);
+  return domainTopic(EVENTS[name].domain);
 }
 
 function messageBytes(message: Message): number {
@@ -53,6 +64,13 @@ function messageBytes(message: Message): number {
 /** One acknowledged send: what a local tool that watches a producer (npm run invoke) is told. */
 export type SentBatch = readonly { readonly topic: string; readonly messages: readonly Message[] }[];
 
+/**
+ * Runs around each actual send to the broker: after coalescing, so one call per kafkajs sendBatch,
+ * whatever number of records share it. Only the bench's AWS model sets one (it counts sends and adds a
+ * modelled MSK round trip, bench/aws-model); in production `send` runs as it is.
+ */
+export type SendInterceptor = (send: () => Promise<void>, batch: SentBatch) => Promise<void>;
+
 /** A lazily connected, reused kafkajs producer, and the two ways the pipeline writes with it. */
 export class KafkaProducer implements EventPublisher, RawRecordSink {
   private producer?: Producer;
@@ -63,9 +81,10 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     (message) => messageBytes(message),
     MAX_EVENT_BYTES,
   );
+  private interceptor?: SendInterceptor;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: ProducerFactory,
     private readonly timeoutMs = 10_000,
     /** Called once the broker acknowledged a batch. */
     private readonly onSent?: (batch: SentBatch) => void,
@@ -85,6 +104,11 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     await this.sendBatch([{ topic, messages }]);
   }
 
+  /** Sets (or, with undefined, removes) the SendInterceptor of every later send. */
+  interceptSends(interceptor: SendInterceptor | undefined): void {
+    this.interceptor = interceptor;
+  }
+
   async disconnect(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
@@ -100,7 +124,10 @@ export class KafkaProducer implements EventPublisher, RawRecordSink {
     const batch = topicMessages.map(({ topic, messages }) => ({ topic, messages: [...messages] }));
     try {
       const producer = await this.connected();
-      await producer.sendBatch({ topicMessages: batch, acks: -1, timeout: this.timeoutMs });
+      const send = async () => {
+        await producer.sendBatch({ topicMessages: batch, acks: -1, timeout: this.timeoutMs });
+      };
+      await (this.interceptor ? this.interceptor(send, batch) : send());
     } catch (error) {
       // A broken connection is rebuilt on the next call rather than reused.
       await this.disconnect().catch(() => undefined);

@@ -1,12 +1,26 @@
 /**
  * The message Lambda writes to a Kafka on-failure destination: one per failed record, keyed by the
- * record's original key, with the single-record event inline under `payload`
- * (lambda-kafka-esm.md §3.4, DG-kdlq).
+ * record's original key, with the single-record event inline under `payload` (lambda-kafka-esm.md
+ * §3.4, DG-kdlq). The trigger emulator writes Lambda's own (local/esm/); the consumer writes the same
+ * shape for a record that can never succeed (./dead-letter.ts), so one reader serves both.
  */
-import type { MskRecord } from '../../lambdas/shared/kafka/msk-event';
-import { type EventSource, mskEvent } from './msk-event-builder';
+import type { MskRecord } from './msk-event';
 
-export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | 'MaximumPayloadSizeExceeded';
+/** Lambda's conditions, and ours for a record the handler refused at once. */
+export type FailureCondition =
+  | 'RetryAttemptsExhausted'
+  | 'RecordAgeExceeded'
+  | 'MaximumPayloadSizeExceeded'
+  | 'InvalidRecord';
+
+/** Where the record was read: the fields of the event it came in. */
+export interface FailureSource {
+  /** @default 'aws:kafka' */
+  readonly eventSource?: string;
+  /** Left out when unknown (a handler invoked without one). */
+  readonly eventSourceArn?: string;
+  readonly bootstrapServers: string;
+}
 
 export interface FailureDetails {
   readonly condition: FailureCondition;
@@ -23,8 +37,14 @@ export interface FailureDetails {
   } | null;
 }
 
-export function onFailureRecord(source: EventSource, record: MskRecord, failure: FailureDetails, now = new Date()) {
-  const payload = mskEvent(source, [record]);
+export function onFailureRecord(source: FailureSource, record: MskRecord, failure: FailureDetails, now = new Date()) {
+  const arn = source.eventSourceArn ? { eventSourceArn: source.eventSourceArn } : {};
+  const payload = {
+    eventSource: source.eventSource ?? 'aws:kafka',
+    ...arn,
+    bootstrapServers: source.bootstrapServers,
+    records: { [`${record.topic}-${record.partition}`]: [record] },
+  };
   return {
     requestContext: {
       requestId: failure.requestId,
@@ -37,7 +57,7 @@ export function onFailureRecord(source: EventSource, record: MskRecord, failure:
     timestamp: now.toISOString(),
     KafkaBatchInfo: {
       batchSize: 1,
-      eventSourceArn: source.eventSourceArn,
+      ...arn,
       bootstrapServers: source.bootstrapServers,
       payloadSize: Buffer.byteLength(JSON.stringify(payload)),
       recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },

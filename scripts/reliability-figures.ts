@@ -7,36 +7,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { READINGS_UNDER_TEST, readingName } from '../local/esm/readings';
 import { localDir } from '../local/paths';
-import { writeReliabilitySection } from '../local/reliability/figures';
-
-interface Scenario {
-  readonly scenario: string;
-  readonly orders: number;
-  readonly byKind: Record<string, number>;
-  readonly faultsInjected: Record<string, number>;
-  readonly observed?: Record<string, number>;
-  readonly redeliveries: number;
-  readonly recordsDeadLettered: number;
-  readonly lost: number;
-  readonly seconds: number;
-}
+import { type ScenarioFigures, writeReliabilitySection } from '../local/reliability/figures';
 
 interface Run {
   readonly reading: string;
   readonly date: string;
   readonly machine: string;
   readonly command: string;
-  readonly scenarios: readonly Scenario[];
+  readonly scenarios: readonly ScenarioFigures[];
 }
 
 export function renderRun(run: Run): string {
-  const kinds = (s: Scenario) =>
+  const kinds = (s: ScenarioFigures) =>
     `${s.orders} (${['shipped', 'declined', 'soldOut'].map((k) => s.byKind[k] ?? 0).join(' / ')})`;
   const counts = (c: Record<string, number>) =>
     Object.entries(c)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
-  const total = (pick: (s: Scenario) => number) => run.scenarios.reduce((n, s) => n + pick(s), 0);
+  const total = (pick: (s: ScenarioFigures) => number) => run.scenarios.reduce((n, s) => n + pick(s), 0);
   return [
     `**${run.reading}**: run ${run.date.slice(0, 16).replace('T', ' ')} UTC on ${run.machine}, \`${run.command}\`.`,
     '',

@@ -5,6 +5,20 @@ import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { localDir, REPO_ROOT } from '../paths';
 
+/** One fault-suite scenario's figures, as the suite writes them and docs/RELIABILITY.md shows them. */
+export interface ScenarioFigures {
+  readonly scenario: string;
+  readonly orders: number;
+  readonly byKind: Record<string, number>;
+  readonly faultsInjected: Record<string, number>;
+  readonly observed?: Record<string, number>;
+  /** Deliveries of an event to a service that had been handed it before (a retry, a duplicate). */
+  readonly redeliveries: number;
+  readonly recordsDeadLettered: number;
+  readonly lost: number;
+  readonly seconds: number;
+}
+
 export function machineDescription(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}`;
 }

@@ -15,24 +15,11 @@ import { join } from 'node:path';
 import { type EsmReading, readingName } from '../../local/esm/readings';
 import { localDir } from '../../local/paths';
 import { FaultInjector } from '../../local/reliability/fault-injector';
-import { countBy, machineDescription, writeFigures } from '../../local/reliability/figures';
+import { countBy, machineDescription, type ScenarioFigures, writeFigures } from '../../local/reliability/figures';
 import { ReliabilityHarness } from '../../local/reliability/harness';
 import { type AcceptedOrder, orderMix, placeOrders, sleep } from '../../local/reliability/orders';
 import { type Poison, poisonRecords } from '../../local/reliability/poison';
 import { localTableName } from '../../local/runtime';
-
-interface ScenarioFigures {
-  readonly scenario: string;
-  readonly orders: number;
-  readonly byKind: Record<string, number>;
-  readonly faultsInjected: Record<string, number>;
-  readonly observed?: Record<string, number>;
-  /** Deliveries of an event to a service that had been handed it before (a retry, a duplicate). */
-  readonly redeliveries: number;
-  readonly recordsDeadLettered: number;
-  readonly lost: number;
-  readonly seconds: number;
-}
 
 interface ScenarioRun {
   readonly orders: AcceptedOrder[];

@@ -8,6 +8,7 @@
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { environmentCredentials } from '../aws-credentials';
 import type { KafkaSettings } from '../env';
+import { pipelineKafkaLog } from './log';
 import { type KafkaConfig, logLevel } from './producer-driver';
 
 /**
@@ -24,7 +25,12 @@ export async function mskAuthToken(region: string): Promise<string> {
 
 /** The client configuration for `settings`: brokers, and TLS with SASL OAUTHBEARER for IAM. */
 export function kafkaConfig(clientId: string, settings: KafkaSettings): KafkaConfig {
-  const base: KafkaConfig = { clientId, brokers: settings.brokers, logLevel: logLevel.WARN };
+  const base: KafkaConfig = {
+    clientId,
+    brokers: settings.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: pipelineKafkaLog,
+  };
   if (settings.auth === 'plaintext') return base;
   const region = settings.region as string;
   return {

@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../b
 import {
   FUNCTION_ENTRIES,
   functionValidatorsPath,
+  KAFKA_REQUEST_LEFT_OUT,
+  KAFKA_REQUEST_MODULES,
   SDK_CREDENTIAL_STAND_INS,
   TRACING_STAND_INS,
 } from '../../lib/bundling';
@@ -46,6 +49,10 @@ const POWERTOOLS_IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotenc
 const JMESPATH = /node_modules\/@aws-lambda-powertools\/jmespath\//;
 const DYNAMODB_CLIENT = /node_modules\/@aws-sdk\/client-dynamodb\//;
 const KAFKAJS_PRODUCER = 'node_modules/kafkajs/src/producer/index.js';
+/** kafkajs's table of request definitions, the one module that requires the request modules. */
+const KAFKAJS_REQUESTS_TABLE = 'node_modules/kafkajs/src/protocol/requests/index.js';
+/** The API folder of a bundled kafkajs request module (`produce` of .../requests/produce/v7/request.js). */
+const KAFKAJS_REQUEST_API = /^node_modules\/kafkajs\/src\/protocol\/requests\/([^/]+)\//;
 /** kafkajs's entry (which requires every part), its consumer and its admin. */
 const KAFKAJS_BEYOND_PRODUCER = /node_modules\/kafkajs\/(index\.js|src\/index\.js|src\/consumer\/|src\/admin\/)/;
 
@@ -198,6 +205,41 @@ describe('function bundles, built as CDK builds them', () => {
     },
   );
 
+  it.each(names)(
+    '%s carries the request code of only the Kafka APIs a producer sends (all of them for the topic admin)',
+    (name) => {
+      // Prepare: what an idempotent, non-transactional producer sends (kafkajs's broker: ApiVersions on
+      // connect, SASL handshake and authenticate, Metadata, InitProducerId, Produce), stated here
+      // rather than read from lib/bundling.ts, so a list there that keeps more fails.
+      const producerApis = [
+        'apiVersions',
+        'initProducerId',
+        'metadata',
+        'produce',
+        'saslAuthenticate',
+        'saslHandshake',
+      ];
+      const everyApi = KAFKA_REQUEST_MODULES.map((m) => m.slice('./'.length)).sort();
+      const bundle = bundles.get(name) as BuiltBundle;
+
+      // Act
+      const apis = [...new Set(bundledInputs(bundle).flatMap((i) => KAFKAJS_REQUEST_API.exec(i)?.[1] ?? []))].sort();
+      const externals = Object.entries(metafileOf(bundle).inputs).flatMap(([importer, input]) =>
+        input.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => ({ importer, path: i.path })),
+      );
+
+      // Assess: the externals are exactly the left-out modules, required by kafkajs's table and
+      // nothing else (the banner answers only these paths with its stand-in).
+      expect(apis).toEqual(isService(name) ? producerApis : everyApi);
+      expect(externals.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+        everyApi
+          .filter((api) => !apis.includes(api))
+          .map((api) => ({ importer: KAFKAJS_REQUESTS_TABLE, path: `./${api}` }))
+          .sort((a, b) => a.path.localeCompare(b.path)),
+      );
+    },
+  );
+
   it.each(names)('%s calls no semver function its stand-in lacks', (name) => {
     // Prepare
     const [[module, standIn]] = Object.entries(TRACING_STAND_INS) as [[string, string]];
@@ -313,6 +355,19 @@ describe('function bundles, built as CDK builds them', () => {
       } finally {
         daemon.close();
       }
+    });
+
+    it('answer a left-out Kafka request with an error naming it and the fix, and only when it is about to be sent', async () => {
+      // Act: what kafkajs's protocol table holds for Fetch, used as its lookup uses it.
+      const answer = await inFreshProcess(probe.file, "useKafkaRequest('./fetch')", { ...bare, ...credentials });
+
+      // Assess: loading the table (every import of a bundle above) raised nothing; using it does.
+      expect(answer).toEqual({
+        ok: false,
+        error: expect.stringMatching(
+          new RegExp(`^${KAFKA_REQUEST_LEFT_OUT} \\./fetch is not in this function bundle: .*KAFKA_PRODUCER_REQUESTS`),
+        ),
+      });
     });
 
     it('look nowhere else for credentials: without them, the environment provider says so', async () => {

@@ -20,3 +20,13 @@ export function tracedListTables(): Promise<string[]> {
 export function signMskToken(region: string): Promise<string> {
   return mskAuthToken(region);
 }
+
+/**
+ * What kafkajs's protocol table gets when it requires one of its request modules (`path` as it
+ * writes it), used as kafkajs's `lookup` uses it: the definition's best version, then its protocol.
+ * The dynamic require goes to the bundle's own `require` (its banner, lib/bundling.ts).
+ */
+export function useKafkaRequest(path: string): unknown {
+  const definition = require(path) as { versions: string[]; protocol(o: { version: number }): unknown };
+  return definition.protocol({ version: Math.max(...definition.versions.map(Number)) });
+}

@@ -165,6 +165,15 @@ export const SDK_CREDENTIAL_STAND_INS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Parts of the SDK's protocol code that the clients the functions use (DynamoDB, SNS) never run:
+ * event streams (15 KB), which @smithy/core's HTTP protocol imports by package path only to send or
+ * read one. The stand-in throws a message naming the fix if it is ever called.
+ */
+export const SDK_PROTOCOL_STAND_INS: Readonly<Record<string, string>> = {
+  '@smithy/core/event-streams': 'lambdas/shared/bundle-stand-ins/smithy-event-streams.ts',
+};
+
+/**
  * `semver` (28 KB), which the X-Ray SDK imports for one version comparison in its patcher of the v2
  * AWS SDK, replaced by that comparison (lambdas/shared/bundle-stand-ins/semver.ts). The bundle test
  * fails if a bundled module ever calls another semver function.
@@ -186,7 +195,11 @@ function isService(name: string): name is ServiceName {
 export function bundleAliases(functionName: string): Record<string, string> {
   const aliases: Record<string, string> = {};
   if (isService(functionName)) aliases[VALIDATORS_IMPORT] = `./${functionValidatorsPath(functionName)}`;
-  for (const [module, file] of Object.entries({ ...SDK_CREDENTIAL_STAND_INS, ...TRACING_STAND_INS })) {
+  for (const [module, file] of Object.entries({
+    ...SDK_CREDENTIAL_STAND_INS,
+    ...SDK_PROTOCOL_STAND_INS,
+    ...TRACING_STAND_INS,
+  })) {
     aliases[module] = `./${file}`;
   }
   return aliases;

@@ -120,6 +120,9 @@ export function renderValidators(
     allErrors: true,
     strict: true,
     code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+    // `required` checked in a loop over the schema's list rather than one unrolled check per
+    // property: the same errors and messages, about 12 % less code in the bundles (docs/TUNING.md).
+    loopRequired: 1,
   });
   addFormats(ajv);
   const exports: Record<string, string> = {};

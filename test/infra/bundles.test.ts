@@ -23,6 +23,7 @@ import {
   KAFKA_REQUEST_LEFT_OUT,
   KAFKA_REQUEST_MODULES,
   SDK_CREDENTIAL_STAND_INS,
+  SDK_PROTOCOL_STAND_INS,
   TRACING_STAND_INS,
 } from '../../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
@@ -45,6 +46,8 @@ const run = promisify(execFile);
 const DEFAULT_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(?!env\/)[^/]+|credential-providers|client-sts|client-sso[^/]*|nested-clients|token-providers)\//;
 const VALIDATORS_MODULE = /lambdas\/shared\/events\/validators(\.generated|\/[^/]+\.generated)\.ts$/;
+/** The SDK's event-stream code (@smithy/core/event-streams), which no operation the functions call uses. */
+const SMITHY_EVENT_STREAMS = /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//;
 const POWERTOOLS_IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotency\//;
 const JMESPATH = /node_modules\/@aws-lambda-powertools\/jmespath\//;
 const DYNAMODB_CLIENT = /node_modules\/@aws-sdk\/client-dynamodb\//;
@@ -164,6 +167,19 @@ describe('function bundles, built as CDK builds them', () => {
     if (hasSdkClients(name)) expect(inputs).toContain(forClients);
     expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
   });
+
+  it.each(names)(
+    "%s carries none of the SDK's event-stream code, only its stand-in where there are SDK clients",
+    (name) => {
+      // Act
+      const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+      // Assess
+      expect(inputs.filter((i) => SMITHY_EVENT_STREAMS.test(i))).toEqual([]);
+      const standIn = SDK_PROTOCOL_STAND_INS['@smithy/core/event-streams'] as string;
+      expect(inputs.includes(standIn)).toBe(hasSdkClients(name));
+    },
+  );
 
   it.each(names)(
     '%s carries Powertools idempotency (and its JMESPath) only if it uses the idempotency table',

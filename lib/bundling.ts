@@ -174,6 +174,16 @@ export const SDK_PROTOCOL_STAND_INS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * JMESPath (23 KB), which Powertools idempotency imports to pick the key and the validated payload
+ * out of the function's input, replaced by the one kind of expression the functions use there: a
+ * field name (lambdas/shared/bundle-stand-ins/jmespath.ts; a unit test holds it to the real module).
+ */
+export const IDEMPOTENCY_STAND_INS: Readonly<Record<string, string>> = {
+  '@aws-lambda-powertools/jmespath': 'lambdas/shared/bundle-stand-ins/jmespath.ts',
+  '@aws-lambda-powertools/jmespath/functions': 'lambdas/shared/bundle-stand-ins/jmespath.ts',
+};
+
+/**
  * `semver` (28 KB), which the X-Ray SDK imports for one version comparison in its patcher of the v2
  * AWS SDK, replaced by that comparison (lambdas/shared/bundle-stand-ins/semver.ts). The bundle test
  * fails if a bundled module ever calls another semver function.
@@ -198,6 +208,7 @@ export function bundleAliases(functionName: string): Record<string, string> {
   for (const [module, file] of Object.entries({
     ...SDK_CREDENTIAL_STAND_INS,
     ...SDK_PROTOCOL_STAND_INS,
+    ...IDEMPOTENCY_STAND_INS,
     ...TRACING_STAND_INS,
   })) {
     aliases[module] = `./${file}`;

@@ -20,6 +20,7 @@ import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../b
 import {
   FUNCTION_ENTRIES,
   functionValidatorsPath,
+  IDEMPOTENCY_STAND_INS,
   KAFKA_REQUEST_LEFT_OUT,
   KAFKA_REQUEST_MODULES,
   SDK_CREDENTIAL_STAND_INS,
@@ -182,7 +183,7 @@ describe('function bundles, built as CDK builds them', () => {
   );
 
   it.each(names)(
-    '%s carries Powertools idempotency (and its JMESPath) only if it uses the idempotency table',
+    '%s carries Powertools idempotency only if it uses the idempotency table, with the JMESPath stand-in',
     (name) => {
       // Prepare: order-api keeps Idempotency-Key records there, notification its event ids.
       const uses = isService(name) && 'idempotency' in tablesOf(name);
@@ -190,11 +191,12 @@ describe('function bundles, built as CDK builds them', () => {
       // Act
       const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
 
-      // Assess
+      // Assess: the real JMESPath nowhere (lib/bundling.ts IDEMPOTENCY_STAND_INS).
       expect({
         idempotency: inputs.some((i) => POWERTOOLS_IDEMPOTENCY.test(i)),
         jmespath: inputs.some((i) => JMESPATH.test(i)),
-      }).toEqual({ idempotency: uses, jmespath: uses });
+        standIn: inputs.includes(IDEMPOTENCY_STAND_INS['@aws-lambda-powertools/jmespath'] as string),
+      }).toEqual({ idempotency: uses, jmespath: false, standIn: uses });
     },
   );
 
@@ -384,6 +386,22 @@ describe('function bundles, built as CDK builds them', () => {
           new RegExp(`^${KAFKA_REQUEST_LEFT_OUT} \\./fetch is not in this function bundle: .*KAFKA_PRODUCER_REQUESTS`),
         ),
       });
+    });
+
+    it('keep Powertools idempotency working with the JMESPath stand-in: a repeated key is a duplicate', async () => {
+      // Act
+      const answer = await inFreshProcess(
+        probe.file,
+        `idempotentRuns(${JSON.stringify(dynamo.tableName('idempotency'))})`,
+        {
+          ...bare,
+          ...credentials,
+          DYNAMODB_ENDPOINT: dynamo.endpoint,
+        },
+      );
+
+      // Assess
+      expect(answer).toEqual({ ok: true, value: { answers: ['processed', 'duplicate', 'processed'], effects: 2 } });
     });
 
     it('look nowhere else for credentials: without them, the environment provider says so', async () => {

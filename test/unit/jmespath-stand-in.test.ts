@@ -6,7 +6,10 @@ import { search as realSearch } from '@aws-lambda-powertools/jmespath';
 import { PowertoolsFunctions as RealFunctions } from '@aws-lambda-powertools/jmespath/functions';
 import { PowertoolsFunctions, search } from '../../lambdas/shared/bundle-stand-ins/jmespath';
 
-const INPUTS: readonly unknown[] = [
+/** Any JSON value: what the real `search` is typed to take. */
+type Json = Parameters<typeof realSearch>[1];
+
+const INPUTS: readonly Json[] = [
   // What the functions pass: { key } (event ids), { key, bodyHash } (Idempotency-Key requests).
   { key: 'payment:evt-1' },
   { key: 'idem-7', bodyHash: 'c0ffee' },

@@ -35,6 +35,7 @@ import {
   serviceSpec,
   validatedEvents,
 } from '../lib/topology';
+import { compactErrors } from './compact-validator-errors';
 
 export const REPO_ROOT = join(__dirname, '..');
 export const GENERATED = {
@@ -143,7 +144,7 @@ export function renderValidators(
     ajv.addSchema({ ...schema, $id: id });
     exports[name] = id;
   }
-  return `${header}// @ts-nocheck\n${standaloneCode(ajv, exports)}\n`;
+  return `${header}// @ts-nocheck\n${compactErrors(standaloneCode(ajv, exports))}\n`;
 }
 
 /** One function's validators: the events it reads and writes (lib/topology.ts), and its requests. */

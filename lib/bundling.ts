@@ -174,6 +174,17 @@ export const SDK_PROTOCOL_STAND_INS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * aws-msk-iam-sasl-signer-js brings its own copies of @smithy/signature-v4 (v2) and of a
+ * pure-JavaScript SHA-256 (@aws-crypto/sha256-js); the SDK clients bundle @smithy/signature-v4 (v5,
+ * the same `SignatureV4#presign`) and Node.js's SHA-256. The bundles give the signer those (14 KB
+ * less); the bundle test compares the token with the signer's own, signed at the same instant.
+ */
+export const MSK_SIGNER_SHARED: Readonly<Record<string, string>> = {
+  '@smithy/signature-v4': 'node_modules/@smithy/signature-v4',
+  '@aws-crypto/sha256-js': 'lambdas/shared/bundle-stand-ins/sha256-js.ts',
+};
+
+/**
  * JMESPath (23 KB), which Powertools idempotency imports to pick the key and the validated payload
  * out of the function's input, replaced by the one kind of expression the functions use there: a
  * field name (lambdas/shared/bundle-stand-ins/jmespath.ts; a unit test holds it to the real module).
@@ -209,6 +220,7 @@ export function bundleAliases(functionName: string): Record<string, string> {
     ...SDK_CREDENTIAL_STAND_INS,
     ...SDK_PROTOCOL_STAND_INS,
     ...IDEMPOTENCY_STAND_INS,
+    ...MSK_SIGNER_SHARED,
     ...TRACING_STAND_INS,
   })) {
     aliases[module] = `./${file}`;

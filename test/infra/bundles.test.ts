@@ -120,15 +120,20 @@ async function inFreshProcess(
   file: string,
   call: string,
   env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
   const script =
     'const m=await import(process.argv[1]);' +
     `try{process.stdout.write(JSON.stringify({ok:true,value:await m.${call}}))}` +
     'catch(e){process.stdout.write(JSON.stringify({ok:false,error:String(e&&e.message)}))}';
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
-    env,
-    encoding: 'utf8',
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeArgs, '--input-type=module', '-e', script, pathToFileURL(file).href],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(stdout);
 }
 
@@ -181,6 +186,17 @@ describe('function bundles, built as CDK builds them', () => {
       expect(inputs.includes(standIn)).toBe(hasSdkClients(name));
     },
   );
+
+  it.each(names)("%s carries one SignatureV4 and none of the MSK signer's own copies", (name) => {
+    // Act
+    const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+    // Assess: lib/bundling.ts MSK_SIGNER_SHARED.
+    expect(inputs.filter((i) => /aws-msk-iam-sasl-signer-js\/node_modules\/|@aws-crypto\/sha256-js\//.test(i))).toEqual(
+      [],
+    );
+    expect(inputs).toContain('node_modules/@smithy/signature-v4/dist-es/SignatureV4.js');
+  });
 
   it.each(names)(
     '%s carries Powertools idempotency only if it uses the idempotency table, with the JMESPath stand-in',
@@ -334,6 +350,26 @@ describe('function bundles, built as CDK builds them', () => {
       expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
       expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDBUNDLEPROBE\/\d{8}\/eu-west-1\/kafka-cluster\//);
       expect(url.searchParams.get('X-Amz-Security-Token')).toBe(credentials.AWS_SESSION_TOKEN);
+    });
+
+    it('sign the MSK IAM token the signer signs with its own dependencies, at the same instant', async () => {
+      // Prepare: the bundles give aws-msk-iam-sasl-signer-js the SDK's SignatureV4 and Node.js's
+      // SHA-256 (lib/bundling.ts MSK_SIGNER_SHARED); from source it runs with its own copies.
+      const clock = ['--require', join(REPO_ROOT, 'test/support/fixed-clock.cjs')];
+      const env = { ...bare, ...credentials, FIXED_CLOCK: '2026-11-30T12:34:56.789Z' };
+      const own =
+        "require('aws-msk-iam-sasl-signer-js').generateAuthTokenFromCredentialsProvider({region:'eu-west-1'," +
+        'awsCredentialsProvider:async()=>({accessKeyId:process.env.AWS_ACCESS_KEY_ID,' +
+        'secretAccessKey:process.env.AWS_SECRET_ACCESS_KEY,sessionToken:process.env.AWS_SESSION_TOKEN})})' +
+        '.then((t)=>process.stdout.write(t.token))';
+
+      // Act
+      const bundled = await inFreshProcess(probe.file, "signMskToken('eu-west-1')", env, clock);
+      const signerOwn = await run(process.execPath, [...clock, '-e', own], { env, cwd: REPO_ROOT, encoding: 'utf8' });
+
+      // Assess: the same URL, signature included (a token of another instant would differ).
+      expect(signerOwn.stdout).toMatch(/^[A-Za-z0-9_-]{200,}$/);
+      expect(bundled).toEqual({ ok: true, value: signerOwn.stdout });
     });
 
     it('trace their calls with tracing on: a subsegment, and the DynamoDB call under it, reach the X-Ray daemon', async () => {

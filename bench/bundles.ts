@@ -8,7 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { bundleAliases, FUNCTION_BUNDLE } from '../lib/bundling';
+import { bundleAliases, bundleBanner, bundleExternals, FUNCTION_BUNDLE } from '../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../lib/function-settings';
 import { ENV, tableEnvVar } from '../lib/runtime-contract';
 import { TABLES } from '../lib/topology';
@@ -26,15 +26,15 @@ export interface BuiltBundle {
 
 /**
  * Bundles one entry (relative to the repository, or absolute) with the deployed settings, into
- * `<outDir>/<name>/index.mjs` as CDK names it, with the aliases of function `as` (by default `name`:
- * its own validators and the SDK credential stand-ins). `external` replaces the deployed externals,
- * to measure an alternative (the SDK taken from the runtime).
+ * `<outDir>/<name>/index.mjs` as CDK names it, with the aliases, externals and banner of function
+ * `as` (by default `name`: its own validators, the SDK credential stand-ins, the kafkajs requests it
+ * leaves out). `moreExternal` adds externals, to measure an alternative (the SDK taken from the runtime).
  */
 export async function buildBundle(
   name: string,
   entry: string,
   outDir: string,
-  external: readonly string[] = FUNCTION_BUNDLE.externalModules,
+  moreExternal: readonly string[] = [],
   as: string = name,
 ): Promise<BuiltBundle> {
   const dir = join(outDir, name);
@@ -51,8 +51,8 @@ export async function buildBundle(
     minify: FUNCTION_BUNDLE.minify,
     sourcemap: FUNCTION_BUNDLE.sourceMap,
     sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-    external: [...external],
-    banner: { js: FUNCTION_BUNDLE.banner },
+    external: [...bundleExternals(as), ...moreExternal],
+    banner: { js: bundleBanner(as) },
     // Alias targets are relative to the working directory, which NodejsFunction sets to the project root.
     absWorkingDir: REPO_ROOT,
     alias: bundleAliases(as),

@@ -263,7 +263,8 @@ export function renderMarkdown(r: Results): string {
   }
   lines.push(
     `Each function built as deployed (lib/bundling.ts: ESM, minified, ${FUNCTION_BUNDLE.target}, the same banner, externals and aliases:`,
-    'its own event validators, environment credentials, the semver stand-in) and imported in a fresh Node.js process',
+    'its own event validators, environment credentials, the SDK, JMESPath and semver stand-ins, the Kafka requests a producer',
+    'never sends left out) and imported in a fresh Node.js process',
     `with the stacks' environment, tracing off. Empty bundle: ${kib(r.bundles.empty.bytes)}, init ${spread(r.bundles.empty.initMs, ms)}${
       r.bundles.empty.initCpuMs ? `, CPU ${spread(r.bundles.empty.initCpuMs, ms)}` : ''
     }.`,

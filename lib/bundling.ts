@@ -23,6 +23,95 @@ export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry:
 /** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
+/**
+ * The request modules kafkajs's protocol table (src/protocol/requests/index.js of kafkajs 2.2.4,
+ * the version lambdas/shared/kafka/producer-driver.ts is written against) requires, as it writes
+ * them: one per Kafka API, each holding every version of its request and response. A unit test
+ * holds this list to the installed kafkajs.
+ */
+export const KAFKA_REQUEST_MODULES = [
+  './produce',
+  './fetch',
+  './listOffsets',
+  './metadata',
+  './offsetCommit',
+  './offsetFetch',
+  './findCoordinator',
+  './joinGroup',
+  './heartbeat',
+  './leaveGroup',
+  './syncGroup',
+  './describeGroups',
+  './listGroups',
+  './saslHandshake',
+  './apiVersions',
+  './createTopics',
+  './deleteTopics',
+  './deleteRecords',
+  './initProducerId',
+  './addPartitionsToTxn',
+  './addOffsetsToTxn',
+  './endTxn',
+  './txnOffsetCommit',
+  './describeAcls',
+  './createAcls',
+  './deleteAcls',
+  './describeConfigs',
+  './alterConfigs',
+  './saslAuthenticate',
+  './createPartitions',
+  './deleteGroups',
+  './alterPartitionReassignments',
+  './listPartitionReassignments',
+] as const;
+
+/**
+ * The Kafka APIs an idempotent, non-transactional producer sends (kafkajs's broker: ApiVersions on
+ * connect, SASL handshake and authenticate, Metadata, InitProducerId, Produce). The services only
+ * produce (lambdas/shared/kafka/producer-driver.ts); the topic admin keeps every API.
+ */
+export const KAFKA_PRODUCER_REQUESTS: readonly (typeof KAFKA_REQUEST_MODULES)[number][] = [
+  './apiVersions',
+  './saslHandshake',
+  './saslAuthenticate',
+  './metadata',
+  './initProducerId',
+  './produce',
+];
+
+/**
+ * The request modules a service's bundle leaves out (esbuild `external` on the path as kafkajs
+ * writes it; no other bundled module requires these paths, which the bundle test checks). kafkajs
+ * requires them all when its protocol table loads, so the function's `require` (its banner) answers
+ * them with a stand-in whose use throws a message naming the API and the fix.
+ */
+export function kafkaRequestsLeftOut(functionName: string): string[] {
+  if (!isService(functionName)) return [];
+  return KAFKA_REQUEST_MODULES.filter((m) => !KAFKA_PRODUCER_REQUESTS.includes(m));
+}
+
+/** The first words of the error a left-out Kafka request's stand-in throws (the bundle test looks for them). */
+export const KAFKA_REQUEST_LEFT_OUT = 'kafkajs request module';
+
+/**
+ * The banner of one function: ESM_REQUIRE_BANNER, and for a service a `require` that answers the
+ * left-out kafkajs request modules with a stand-in. The stand-in is what kafkajs's protocol table
+ * expects of a request definition (`versions`, `protocol`), and both throw: kafkajs reads them
+ * only when the broker is about to send that request (its `lookup`).
+ */
+export function bundleBanner(functionName: string): string {
+  const leftOut = kafkaRequestsLeftOut(functionName);
+  if (leftOut.length === 0) return ESM_REQUIRE_BANNER;
+  const message =
+    `'${KAFKA_REQUEST_LEFT_OUT} '+i+' is not in this function bundle: the functions only produce (lib/bundling.ts ` +
+    "KAFKA_PRODUCER_REQUESTS); add it there if a function must send this request'";
+  return (
+    "import{createRequire as __cr}from'node:module';" +
+    `const require=((r,o,e)=>Object.assign(i=>o.includes(i)?{get versions(){throw e(i)},protocol(){throw e(i)}}:r(i),r))` +
+    `(__cr(import.meta.url),${JSON.stringify(leftOut)},i=>new Error(${message}));`
+  );
+}
+
 export const FUNCTION_BUNDLE = {
   format: 'esm',
   platform: 'node',
@@ -32,10 +121,17 @@ export const FUNCTION_BUNDLE = {
   minify: true,
   sourceMap: true,
   sourcesContent: false,
-  /** Everything is bundled, the AWS SDK v3 included: see docs/TUNING.md, "Bundles and cold starts". */
+  /**
+   * Everything is bundled, the AWS SDK v3 included (docs/TUNING.md, "Bundles and cold starts"); a
+   * function's own externals and banner are `bundleExternals` and `bundleBanner`.
+   */
   externalModules: [] as string[],
-  banner: ESM_REQUIRE_BANNER,
 } as const;
+
+/** esbuild `external` of one function: the kafkajs requests it leaves out (`kafkaRequestsLeftOut`). */
+export function bundleExternals(functionName: string): string[] {
+  return [...FUNCTION_BUNDLE.externalModules, ...kafkaRequestsLeftOut(functionName)];
+}
 
 /**
  * The import the validation code takes its compiled validators from (package.json "imports"). From
@@ -69,6 +165,36 @@ export const SDK_CREDENTIAL_STAND_INS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Parts of the SDK's protocol code that the clients the functions use (DynamoDB, SNS) never run:
+ * event streams (15 KB), which @smithy/core's HTTP protocol imports by package path only to send or
+ * read one. The stand-in throws a message naming the fix if it is ever called.
+ */
+export const SDK_PROTOCOL_STAND_INS: Readonly<Record<string, string>> = {
+  '@smithy/core/event-streams': 'lambdas/shared/bundle-stand-ins/smithy-event-streams.ts',
+};
+
+/**
+ * aws-msk-iam-sasl-signer-js brings its own copies of @smithy/signature-v4 (v2) and of a
+ * pure-JavaScript SHA-256 (@aws-crypto/sha256-js); the SDK clients bundle @smithy/signature-v4 (v5,
+ * the same `SignatureV4#presign`) and Node.js's SHA-256. The bundles give the signer those (14 KB
+ * less); the bundle test compares the token with the signer's own, signed at the same instant.
+ */
+export const MSK_SIGNER_SHARED: Readonly<Record<string, string>> = {
+  '@smithy/signature-v4': 'node_modules/@smithy/signature-v4',
+  '@aws-crypto/sha256-js': 'lambdas/shared/bundle-stand-ins/sha256-js.ts',
+};
+
+/**
+ * JMESPath (23 KB), which Powertools idempotency imports to pick the key and the validated payload
+ * out of the function's input, replaced by the one kind of expression the functions use there: a
+ * field name (lambdas/shared/bundle-stand-ins/jmespath.ts; a unit test holds it to the real module).
+ */
+export const IDEMPOTENCY_STAND_INS: Readonly<Record<string, string>> = {
+  '@aws-lambda-powertools/jmespath': 'lambdas/shared/bundle-stand-ins/jmespath.ts',
+  '@aws-lambda-powertools/jmespath/functions': 'lambdas/shared/bundle-stand-ins/jmespath.ts',
+};
+
+/**
  * `semver` (28 KB), which the X-Ray SDK imports for one version comparison in its patcher of the v2
  * AWS SDK, replaced by that comparison (lambdas/shared/bundle-stand-ins/semver.ts). The bundle test
  * fails if a bundled module ever calls another semver function.
@@ -90,7 +216,13 @@ function isService(name: string): name is ServiceName {
 export function bundleAliases(functionName: string): Record<string, string> {
   const aliases: Record<string, string> = {};
   if (isService(functionName)) aliases[VALIDATORS_IMPORT] = `./${functionValidatorsPath(functionName)}`;
-  for (const [module, file] of Object.entries({ ...SDK_CREDENTIAL_STAND_INS, ...TRACING_STAND_INS })) {
+  for (const [module, file] of Object.entries({
+    ...SDK_CREDENTIAL_STAND_INS,
+    ...SDK_PROTOCOL_STAND_INS,
+    ...IDEMPOTENCY_STAND_INS,
+    ...MSK_SIGNER_SHARED,
+    ...TRACING_STAND_INS,
+  })) {
     aliases[module] = `./${file}`;
   }
   return aliases;

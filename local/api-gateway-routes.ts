@@ -4,7 +4,8 @@
  * A required path parameter needs no check of its own: a request only reaches its method when the
  * template matched a non-empty segment.
  */
-import type { ErrorObject } from 'ajv';
+
+import type { GeneratedError } from '../lambdas/shared/events/validation';
 import * as generated from '../lambdas/shared/events/validators.generated';
 import { type ApiResource, type ApiRoute, apiResources, MODEL_CONTENT_TYPE } from '../lib/api-routes';
 import type { RequestSchemaName } from '../lib/schema-files';
@@ -100,7 +101,7 @@ export function modelFor(method: ApiRoute, contentType: string | undefined): Req
 
 interface ValidateFunction {
   (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
+  errors?: GeneratedError[] | null;
 }
 
 // The same compiled validators the handler uses, built from the same schema files as the stack's models.
@@ -131,7 +132,7 @@ export function modelViolation(model: RequestSchemaName, body: Buffer): string |
   return errors.map(describeError).join('; ');
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: GeneratedError): string {
   const at = error.instancePath || '/';
   const extra = (error.params as { additionalProperty?: string }).additionalProperty;
   return `${at} ${error.message ?? 'is invalid'}${extra === undefined ? '' : ` (${extra})`}`;

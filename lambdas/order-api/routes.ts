@@ -3,7 +3,6 @@
  * tested with real API Gateway proxy events against a real DynamoDB API. Every row of the design's
  * bad-input table is answered here: 400 naming the field, 413, 415, 404, 405, 409, 422, 503.
  */
-import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as generated from '#event-validators';
 import {
@@ -16,7 +15,7 @@ import {
   routeKey,
 } from '../../lib/api-routes';
 import type { RequestSchemaName } from '../../lib/schema-files';
-import { describe } from '../shared/events/validation';
+import { describe, type GeneratedError } from '../shared/events/validation';
 import { PublishError } from '../shared/kafka/publisher';
 import { callerOf } from './caller';
 import type { OrderApiDeps } from './deps';
@@ -40,7 +39,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 // Gateway does not check `format`; these do, so the edge refuses what the events would refuse.
 interface ValidateFunction {
   (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
+  errors?: GeneratedError[] | null;
 }
 const validators = generated as unknown as Record<RequestSchemaName, ValidateFunction>;
 

@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { esbuildAliasArgs, FUNCTION_BUNDLE } from '../bundling';
+import { bundleBanner, bundleExternals, esbuildAliasArgs, FUNCTION_BUNDLE } from '../bundling';
 import type { PipelineConfig } from '../config';
 import {
   esbuildTarget,
@@ -105,8 +105,9 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         minify: FUNCTION_BUNDLE.minify,
         sourceMap: FUNCTION_BUNDLE.sourceMap,
         sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-        externalModules: [...FUNCTION_BUNDLE.externalModules],
-        banner: FUNCTION_BUNDLE.banner,
+        // The kafkajs requests a producer never sends stay out; its banner's require answers them.
+        externalModules: bundleExternals(props.serviceName),
+        banner: bundleBanner(props.serviceName),
         // Its own event validators and the bundle stand-ins (lib/bundling.ts).
         esbuildArgs: esbuildAliasArgs(props.serviceName),
       },

@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,11 @@ import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../b
 import {
   FUNCTION_ENTRIES,
   functionValidatorsPath,
+  IDEMPOTENCY_STAND_INS,
+  KAFKA_REQUEST_LEFT_OUT,
+  KAFKA_REQUEST_MODULES,
   SDK_CREDENTIAL_STAND_INS,
+  SDK_PROTOCOL_STAND_INS,
   TRACING_STAND_INS,
 } from '../../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
@@ -42,10 +47,16 @@ const run = promisify(execFile);
 const DEFAULT_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(?!env\/)[^/]+|credential-providers|client-sts|client-sso[^/]*|nested-clients|token-providers)\//;
 const VALIDATORS_MODULE = /lambdas\/shared\/events\/validators(\.generated|\/[^/]+\.generated)\.ts$/;
+/** The SDK's event-stream code (@smithy/core/event-streams), which no operation the functions call uses. */
+const SMITHY_EVENT_STREAMS = /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//;
 const POWERTOOLS_IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotency\//;
 const JMESPATH = /node_modules\/@aws-lambda-powertools\/jmespath\//;
 const DYNAMODB_CLIENT = /node_modules\/@aws-sdk\/client-dynamodb\//;
 const KAFKAJS_PRODUCER = 'node_modules/kafkajs/src/producer/index.js';
+/** kafkajs's table of request definitions, the one module that requires the request modules. */
+const KAFKAJS_REQUESTS_TABLE = 'node_modules/kafkajs/src/protocol/requests/index.js';
+/** The API folder of a bundled kafkajs request module (`produce` of .../requests/produce/v7/request.js). */
+const KAFKAJS_REQUEST_API = /^node_modules\/kafkajs\/src\/protocol\/requests\/([^/]+)\//;
 /** kafkajs's entry (which requires every part), its consumer and its admin. */
 const KAFKAJS_BEYOND_PRODUCER = /node_modules\/kafkajs\/(index\.js|src\/index\.js|src\/consumer\/|src\/admin\/)/;
 
@@ -109,15 +120,20 @@ async function inFreshProcess(
   file: string,
   call: string,
   env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
   const script =
     'const m=await import(process.argv[1]);' +
     `try{process.stdout.write(JSON.stringify({ok:true,value:await m.${call}}))}` +
     'catch(e){process.stdout.write(JSON.stringify({ok:false,error:String(e&&e.message)}))}';
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
-    env,
-    encoding: 'utf8',
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeArgs, '--input-type=module', '-e', script, pathToFileURL(file).href],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(stdout);
 }
 
@@ -159,7 +175,31 @@ describe('function bundles, built as CDK builds them', () => {
   });
 
   it.each(names)(
-    '%s carries Powertools idempotency (and its JMESPath) only if it uses the idempotency table',
+    "%s carries none of the SDK's event-stream code, only its stand-in where there are SDK clients",
+    (name) => {
+      // Act
+      const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+      // Assess
+      expect(inputs.filter((i) => SMITHY_EVENT_STREAMS.test(i))).toEqual([]);
+      const standIn = SDK_PROTOCOL_STAND_INS['@smithy/core/event-streams'] as string;
+      expect(inputs.includes(standIn)).toBe(hasSdkClients(name));
+    },
+  );
+
+  it.each(names)("%s carries one SignatureV4 and none of the MSK signer's own copies", (name) => {
+    // Act
+    const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
+
+    // Assess: lib/bundling.ts MSK_SIGNER_SHARED.
+    expect(inputs.filter((i) => /aws-msk-iam-sasl-signer-js\/node_modules\/|@aws-crypto\/sha256-js\//.test(i))).toEqual(
+      [],
+    );
+    expect(inputs).toContain('node_modules/@smithy/signature-v4/dist-es/SignatureV4.js');
+  });
+
+  it.each(names)(
+    '%s carries Powertools idempotency only if it uses the idempotency table, with the JMESPath stand-in',
     (name) => {
       // Prepare: order-api keeps Idempotency-Key records there, notification its event ids.
       const uses = isService(name) && 'idempotency' in tablesOf(name);
@@ -167,11 +207,12 @@ describe('function bundles, built as CDK builds them', () => {
       // Act
       const inputs = bundledInputs(bundles.get(name) as BuiltBundle);
 
-      // Assess
+      // Assess: the real JMESPath nowhere (lib/bundling.ts IDEMPOTENCY_STAND_INS).
       expect({
         idempotency: inputs.some((i) => POWERTOOLS_IDEMPOTENCY.test(i)),
         jmespath: inputs.some((i) => JMESPATH.test(i)),
-      }).toEqual({ idempotency: uses, jmespath: uses });
+        standIn: inputs.includes(IDEMPOTENCY_STAND_INS['@aws-lambda-powertools/jmespath'] as string),
+      }).toEqual({ idempotency: uses, jmespath: false, standIn: uses });
     },
   );
 
@@ -195,6 +236,41 @@ describe('function bundles, built as CDK builds them', () => {
       // Assess: the topic admin, which creates topics, is the one function with kafkajs's whole client.
       expect(inputs).toContain(KAFKAJS_PRODUCER);
       expect(inputs.filter((i) => KAFKAJS_BEYOND_PRODUCER.test(i))).toEqual([]);
+    },
+  );
+
+  it.each(names)(
+    '%s carries the request code of only the Kafka APIs a producer sends (all of them for the topic admin)',
+    (name) => {
+      // Prepare: what an idempotent, non-transactional producer sends (kafkajs's broker: ApiVersions on
+      // connect, SASL handshake and authenticate, Metadata, InitProducerId, Produce), stated here
+      // rather than read from lib/bundling.ts, so a list there that keeps more fails.
+      const producerApis = [
+        'apiVersions',
+        'initProducerId',
+        'metadata',
+        'produce',
+        'saslAuthenticate',
+        'saslHandshake',
+      ];
+      const everyApi = KAFKA_REQUEST_MODULES.map((m) => m.slice('./'.length)).sort();
+      const bundle = bundles.get(name) as BuiltBundle;
+
+      // Act
+      const apis = [...new Set(bundledInputs(bundle).flatMap((i) => KAFKAJS_REQUEST_API.exec(i)?.[1] ?? []))].sort();
+      const externals = Object.entries(metafileOf(bundle).inputs).flatMap(([importer, input]) =>
+        input.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => ({ importer, path: i.path })),
+      );
+
+      // Assess: the externals are exactly the left-out modules, required by kafkajs's table and
+      // nothing else (the banner answers only these paths with its stand-in).
+      expect(apis).toEqual(isService(name) ? producerApis : everyApi);
+      expect(externals.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+        everyApi
+          .filter((api) => !apis.includes(api))
+          .map((api) => ({ importer: KAFKAJS_REQUESTS_TABLE, path: `./${api}` }))
+          .sort((a, b) => a.path.localeCompare(b.path)),
+      );
     },
   );
 
@@ -276,6 +352,26 @@ describe('function bundles, built as CDK builds them', () => {
       expect(url.searchParams.get('X-Amz-Security-Token')).toBe(credentials.AWS_SESSION_TOKEN);
     });
 
+    it('sign the MSK IAM token the signer signs with its own dependencies, at the same instant', async () => {
+      // Prepare: the bundles give aws-msk-iam-sasl-signer-js the SDK's SignatureV4 and Node.js's
+      // SHA-256 (lib/bundling.ts MSK_SIGNER_SHARED); from source it runs with its own copies.
+      const clock = ['--require', join(REPO_ROOT, 'test/support/fixed-clock.cjs')];
+      const env = { ...bare, ...credentials, FIXED_CLOCK: '2026-11-30T12:34:56.789Z' };
+      const own =
+        "require('aws-msk-iam-sasl-signer-js').generateAuthTokenFromCredentialsProvider({region:'eu-west-1'," +
+        'awsCredentialsProvider:async()=>({accessKeyId:process.env.AWS_ACCESS_KEY_ID,' +
+        'secretAccessKey:process.env.AWS_SECRET_ACCESS_KEY,sessionToken:process.env.AWS_SESSION_TOKEN})})' +
+        '.then((t)=>process.stdout.write(t.token))';
+
+      // Act
+      const bundled = await inFreshProcess(probe.file, "signMskToken('eu-west-1')", env, clock);
+      const signerOwn = await run(process.execPath, [...clock, '-e', own], { env, cwd: REPO_ROOT, encoding: 'utf8' });
+
+      // Assess: the same URL, signature included (a token of another instant would differ).
+      expect(signerOwn.stdout).toMatch(/^[A-Za-z0-9_-]{200,}$/);
+      expect(bundled).toEqual({ ok: true, value: signerOwn.stdout });
+    });
+
     it('trace their calls with tracing on: a subsegment, and the DynamoDB call under it, reach the X-Ray daemon', async () => {
       // Prepare: a UDP socket stands in for the daemon, as in test/component/tracing.test.ts; the
       // bundle's X-Ray SDK (with the semver stand-in) runs in Lambda mode under a sampled trace.
@@ -313,6 +409,35 @@ describe('function bundles, built as CDK builds them', () => {
       } finally {
         daemon.close();
       }
+    });
+
+    it('answer a left-out Kafka request with an error naming it and the fix, and only when it is about to be sent', async () => {
+      // Act: what kafkajs's protocol table holds for Fetch, used as its lookup uses it.
+      const answer = await inFreshProcess(probe.file, "useKafkaRequest('./fetch')", { ...bare, ...credentials });
+
+      // Assess: loading the table (every import of a bundle above) raised nothing; using it does.
+      expect(answer).toEqual({
+        ok: false,
+        error: expect.stringMatching(
+          new RegExp(`^${KAFKA_REQUEST_LEFT_OUT} \\./fetch is not in this function bundle: .*KAFKA_PRODUCER_REQUESTS`),
+        ),
+      });
+    });
+
+    it('keep Powertools idempotency working with the JMESPath stand-in: a repeated key is a duplicate', async () => {
+      // Act
+      const answer = await inFreshProcess(
+        probe.file,
+        `idempotentRuns(${JSON.stringify(dynamo.tableName('idempotency'))})`,
+        {
+          ...bare,
+          ...credentials,
+          DYNAMODB_ENDPOINT: dynamo.endpoint,
+        },
+      );
+
+      // Assess
+      expect(answer).toEqual({ ok: true, value: { answers: ['processed', 'duplicate', 'processed'], effects: 2 } });
     });
 
     it('look nowhere else for credentials: without them, the environment provider says so', async () => {

@@ -75,9 +75,15 @@ export interface KnownEvent {
 
 export type EnvelopeResult = ({ readonly ok: true } & KnownEvent) | ValidationFailure;
 
+/**
+ * An error of the generated validators: ajv's, without `schemaPath`, which scripts/events-codegen.ts
+ * (compactErrors) leaves out to keep the bundles small.
+ */
+export type GeneratedError = Omit<ErrorObject, 'schemaPath'>;
+
 interface GeneratedValidator {
   (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
+  errors?: GeneratedError[] | null;
 }
 
 const generated = validators as unknown as Record<string, GeneratedValidator | undefined>;
@@ -153,6 +159,6 @@ function validatorKey(name: EventName, version: number): string {
 }
 
 /** `/items/0/quantity must be <= 100; / must have required property 'email'` */
-export function describe(errors: ErrorObject[] | null | undefined): string {
+export function describe(errors: readonly GeneratedError[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
 }

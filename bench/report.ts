@@ -92,10 +92,14 @@ export const GOALS = {
   localCpuMsPerOrder: 30,
   throughputVsRaw: 0.5,
   p99Ms: 250,
-  bundleKiB: 400,
-  initVsEmpty: 2,
+  /** Issue 12 (at most): it replaced issue 6's first aim, under 400 KB and under 2x (GOALS_BEFORE). */
+  bundleKiB: 600,
+  initVsEmpty: 5,
   perRecordVsParse: 5,
 } as const;
+
+/** Issue 6's first aim for bundles and init, which issue 12 replaced with GOALS' figures; said under the table. */
+export const GOALS_BEFORE = { bundleKiB: 400, initVsEmpty: 2 } as const;
 
 export interface GoalCheck {
   readonly figure: string;
@@ -146,14 +150,14 @@ export function goalChecks(r: Results): GoalCheck[] {
     ...r.bundles.functions.map((f) => ({
       figure: `Bundle size: ${f.name}`,
       value: kib(f.bytes),
-      goal: `< ${GOALS.bundleKiB} KB`,
-      pass: f.bytes < GOALS.bundleKiB * 1024,
+      goal: `≤ ${GOALS.bundleKiB} KB`,
+      pass: f.bytes <= GOALS.bundleKiB * 1024,
     })),
     ...r.bundles.functions.map((f) => ({
       figure: `Init vs empty bundle: ${f.name}`,
       value: `${x(f.initVsEmpty)} (${ms(f.initMs.median)} vs ${ms(r.bundles.empty.initMs.median)})`,
-      goal: `< ${GOALS.initVsEmpty}×`,
-      pass: f.initVsEmpty < GOALS.initVsEmpty,
+      goal: `≤ ${GOALS.initVsEmpty}×`,
+      pass: f.initVsEmpty <= GOALS.initVsEmpty,
     })),
     {
       figure: 'Per-record cost / bare JSON.parse (100-record MSK event)',
@@ -195,6 +199,10 @@ export function renderMarkdown(r: Results): string {
   table(
     ['figure', 'measured', 'goal', ''],
     goalChecks(r).map((g) => [g.figure, g.value, g.goal, g.pass ? 'pass' : '**FAIL**']),
+  );
+  lines.push(
+    `Bundles and init are held to issue 12's goals; issue 6 first aimed at under ${GOALS_BEFORE.bundleKiB} KB and under ${GOALS_BEFORE.initVsEmpty}× the empty bundle.`,
+    '',
   );
 
   const lat = (l: PipelineResult['latency']) =>

@@ -45,12 +45,15 @@ export interface E2eOptions {
 }
 
 /**
- * CPU time per order during the throughput run. `pipelineMs` is this process: every handler, the
- * trigger emulators and dynalite (all in one process, as `npm start` runs them), plus the bench's own
- * producers and observer; `brokerMs` is the Kafka broker's (unknown without Linux's /proc).
+ * CPU time per order during the throughput run. `pipelineMs` is this process: every handler and the
+ * trigger emulators (as `npm start` runs them), plus the bench's own producers and observer;
+ * `dynamoMs` is dynalite's process (DynamoDB's work, a service on AWS; results written before it ran
+ * in a process of its own counted it in `pipelineMs`); `brokerMs` is the Kafka broker's. The last two
+ * are unknown without Linux's /proc.
  */
 export interface PipelineCpu {
   readonly pipelineMs: number;
+  readonly dynamoMs?: number;
   readonly brokerMs?: number;
 }
 
@@ -119,14 +122,23 @@ export async function runPipeline(options: E2eOptions): Promise<PipelineResult> 
     const latency = latencySummary(run, latencies);
 
     options.log(`pipeline: throughput, ${options.throughputOrders} orders as fast as it takes them...`);
-    const before = { own: ownCpuMs(), broker: otherProcessCpuMs(options.brokerPid) };
+    const dynamoPid = runtime.dynamoPid;
+    const before = {
+      own: ownCpuMs(),
+      broker: otherProcessCpuMs(options.brokerPid),
+      dynamo: otherProcessCpuMs(dynamoPid),
+    };
     const throughput = await measureThroughput(producer, observer, options.throughputOrders, COMPLETION_TIMEOUT_MS);
     const brokerAfter = otherProcessCpuMs(options.brokerPid);
+    const dynamoAfter = otherProcessCpuMs(dynamoPid);
+    const perOrder = (from: number | undefined, to: number | undefined) =>
+      from === undefined || to === undefined ? undefined : (to - from) / throughput.orders;
+    const dynamoMs = perOrder(before.dynamo, dynamoAfter);
+    const brokerMs = perOrder(before.broker, brokerAfter);
     const cpuPerOrder: PipelineCpu = {
       pipelineMs: (ownCpuMs() - before.own) / throughput.orders,
-      ...(before.broker !== undefined && brokerAfter !== undefined
-        ? { brokerMs: (brokerAfter - before.broker) / throughput.orders }
-        : {}),
+      ...(dynamoMs === undefined ? {} : { dynamoMs }),
+      ...(brokerMs === undefined ? {} : { brokerMs }),
     };
     return { throughput, latency, cpuPerOrder };
   } finally {

@@ -16,7 +16,7 @@ import type { PipelineConfig } from '../lib/config';
 import { ENV, METRICS, tableEnvVar } from '../lib/runtime-contract';
 import { topicConfigs, topicPartitions } from '../lib/topic-settings';
 import { TABLES, type TableName, TOPICS } from '../lib/topology';
-import { DynamoServer } from './dynamo-server';
+import { DynamoProcess } from './dynamo-process';
 import { KafkaBroker } from './kafka-broker';
 
 export interface InfrastructureOptions {
@@ -64,7 +64,7 @@ export function configureHandlerEnvironment(endpoints: HandlerEndpoints, env: No
 
 export class LocalInfrastructure {
   private broker?: KafkaBroker;
-  private dynamo?: DynamoServer;
+  private dynamo?: DynamoProcess;
   bootstrapServers = '';
   dynamoEndpoint = '';
 
@@ -88,10 +88,10 @@ export class LocalInfrastructure {
     this.bootstrapServers = bootstrapServers;
     log(`Kafka ready on ${bootstrapServers}.`);
 
-    this.dynamo = new DynamoServer({ dir: join(dir, 'dynamodb'), port: this.options.dynamoPort });
+    this.dynamo = new DynamoProcess({ dir: join(dir, 'dynamodb'), port: this.options.dynamoPort });
     await this.dynamo.start();
     this.dynamoEndpoint = this.dynamo.endpoint;
-    log(`DynamoDB API (dynalite) ready on ${this.dynamoEndpoint}.`);
+    log(`DynamoDB API (dynalite, process ${this.dynamo.pid}) ready on ${this.dynamoEndpoint}.`);
 
     configureHandlerEnvironment({
       bootstrapServers,
@@ -131,6 +131,11 @@ export class LocalInfrastructure {
     } finally {
       client.destroy();
     }
+  }
+
+  /** dynalite's process, while it runs. */
+  get dynamoPid(): number | undefined {
+    return this.dynamo?.pid;
   }
 
   /** Stops dynalite, then the broker if it started one. */

@@ -214,6 +214,11 @@ export class LocalRuntime {
     this.options.log(`MSK triggers ready (${this.emulators.length} subscriptions).`);
   }
 
+  /** dynalite's process (DynamoDB's CPU, apart from the handlers'), while it runs. */
+  get dynamoPid(): number | undefined {
+    return this.infrastructure?.dynamoPid;
+  }
+
   /** What each trigger emulator is doing: for a harness that must say why a pipeline stalled. */
   triggerStats(): EsmEmulatorStats[] {
     return this.emulators.map((emulator) => emulator.stats());

@@ -127,6 +127,22 @@ describe('bench goals', () => {
     expect(markdown).toMatch(/Order-to-SHIPPED p99 .*\| 300 ms \| < 250 ms \| \*\*FAIL\*\* \|/);
   });
 
+  it("prints dynalite's CPU per order beside the handlers' process, and judges the handlers' alone", () => {
+    // Prepare: dynalite in its own process (local/dynamo-process.ts) reports its CPU apart.
+    const base = results({ cpuMsPerOrder: 29 });
+    const cpuPerOrder = { pipelineMs: 29, dynamoMs: 16, brokerMs: 4 };
+    const withDynamo: Results = {
+      ...base,
+      endToEnd: { ...base.endToEnd, pipeline: { ...base.endToEnd.pipeline, cpuPerOrder } },
+    };
+    // Act
+    const row = goalChecks(withDynamo).find((g) => g.figure.startsWith('Local pipeline, CPU per order'));
+    const markdown = renderMarkdown(withDynamo);
+    // Assert
+    expect(row).toMatchObject({ value: '29 ms (+ 16 ms dynalite)', pass: true });
+    expect(markdown).toContain('dynalite 16 ms; broker 4.0 ms');
+  });
+
   it('says when the bundles were re-measured apart from the rest of the run', () => {
     // Prepare
     const base = results({});

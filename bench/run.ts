@@ -4,7 +4,8 @@
  * same run, so a busy machine slows both sides of it alike. --quick runs fewer orders and rounds,
  * skips the slow cdk synth and full test suite (reusing the last full run's figures, labelled so).
  * `--only=bundles` re-measures only the bundles and their initialisation (a minute, no broker) into
- * the last run's results, labelled with its own date.
+ * the last run's results, labelled with its own date. `--only=local` does the same for the local
+ * pipeline and the per-record cost (sections 1 and 2; a few minutes, its own broker).
  *
  * `--aws-model` runs only the AWS model (bench/aws-model; with --quick, its short form) and keeps the
  * other figures of bench/results.json. `--save-aws-baseline` also writes the model's run to
@@ -28,14 +29,17 @@ import { type Stats, stats } from './stats';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && only !== 'bundles') {
-  process.stderr.write(`bench: --only takes "bundles" (the one part that runs alone), not "${only}"\n`);
+const ONLY_PARTS = ['bundles', 'local'];
+if (only !== undefined && !ONLY_PARTS.includes(only)) {
+  process.stderr.write(
+    `bench: --only takes one of ${ONLY_PARTS.join(', ')} (the parts that run alone), not "${only}"\n`,
+  );
   process.exit(2);
 }
 const awsModelOnly = process.argv.includes('--aws-model');
 const saveAwsBaseline = process.argv.includes('--save-aws-baseline');
 if (only !== undefined && awsModelOnly) {
-  process.stderr.write('bench: --only=bundles and --aws-model each run one part alone: pass one of them\n');
+  process.stderr.write('bench: --only and --aws-model each run one part alone: pass one of them\n');
   process.exit(2);
 }
 const BENCH_DIR = join(REPO_ROOT, 'bench');
@@ -169,6 +173,32 @@ async function remeasureBundles(): Promise<void> {
   log('Wrote the bundle figures into bench/results.json and bench/BENCHMARKS.md.');
 }
 
+/** `--only=local`: the local pipeline and the per-record cost measured again, written into the last run's results. */
+async function remeasureLocal(): Promise<void> {
+  const last = previous();
+  if (!last) throw new Error('--only=local updates the results of an earlier run: run `npm run bench` first');
+  const date = new Date().toISOString();
+  const loadAverageAtStart = machine().loadAverageAtStart;
+  log('per-record: consumeBatch over a 100-record MSK event vs a bare JSON.parse loop...');
+  const perRecord = await measurePerRecord(PLAN.perRecordRounds, PLAN.batchesPerRound);
+  console.log = () => undefined;
+  const endToEnd = await measureEndToEnd();
+  const command = `npm run bench -- ${quick ? '--quick ' : ''}--only=local`;
+  const { initRounds: _bundlesOnly, ...plan } = PLAN;
+  const results: Results = {
+    ...last,
+    meta: {
+      ...last.meta,
+      localRemeasured: { date, command, plan: { ...plan, latencyRate: LATENCY_RATE }, loadAverageAtStart },
+    },
+    perRecord,
+    endToEnd,
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(BENCH_DIR, 'BENCHMARKS.md'), renderMarkdown(results));
+  log('Wrote the local pipeline and per-record figures into bench/results.json and bench/BENCHMARKS.md.');
+}
+
 async function measureEndToEnd(): Promise<Results['endToEnd']> {
   const dir = join(OUT, 'local');
   const broker = new KafkaBroker({ dir: join(dir, 'kafka'), port: KAFKA_PORT, controllerPort: KAFKA_PORT + 1, log });
@@ -299,6 +329,7 @@ async function mainAwsModelOnly(): Promise<void> {
 
 async function main(): Promise<void> {
   if (only === 'bundles') return remeasureBundles();
+  if (only === 'local') return remeasureLocal();
   if (awsModelOnly) return mainAwsModelOnly();
   // The suite runs in the environment the bench started with: the local runtime run below sets the
   // handlers' variables (metrics off, tables, Kafka) in this process, and tests of the handlers'

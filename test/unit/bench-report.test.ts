@@ -143,6 +143,36 @@ describe('bench goals', () => {
     expect(markdown).toContain('dynalite 16 ms; broker 4.0 ms');
   });
 
+  it('says when the local pipeline was re-measured apart from the rest of the run', () => {
+    // Prepare
+    const base = results({});
+    const remeasured: Results = {
+      ...base,
+      meta: {
+        ...base.meta,
+        localRemeasured: {
+          date: '2026-12-02T00:00:00.000Z',
+          command: 'npm run bench -- --only=local',
+          plan: { throughputOrders: 1000 },
+          loadAverageAtStart: '0.5 0.5 0.5',
+        },
+      },
+    };
+
+    // Act
+    const before = renderMarkdown(base);
+    const after = renderMarkdown(remeasured);
+
+    // Assess
+    expect(before).not.toContain('re-measured');
+    expect(after).toContain(
+      'Local pipeline and per-record cost re-measured 2026-12-02T00:00:00.000Z (sections 1 and 2).',
+    );
+    expect(after).toContain(
+      'Re-measured 2026-12-02T00:00:00.000Z with `npm run bench -- --only=local` (plan: throughputOrders 1000; load average at start 0.5 0.5 0.5);',
+    );
+  });
+
   it('says when the bundles were re-measured apart from the rest of the run', () => {
     // Prepare
     const base = results({});

@@ -42,8 +42,6 @@ export class DynamoProcess {
     }
     // Run from source like the parent; the parent's own flags (--cpu-prof, --inspect) stay its own.
     const child = fork(join(__dirname, 'dynamo-child.ts'), [String(this.options.port), this.options.dir ?? ''], {
-      // From the repository root, where `--import tsx` resolves, whatever the caller's folder.
-      cwd: join(__dirname, '..'),
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -15,6 +15,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -37,7 +38,6 @@ import {
 } from '../../lib/topology';
 import { buildProxyEvent } from '../../local/api-gateway-event';
 import { type LocalPrincipal, localPrincipalOf } from '../../local/api-gateway-identity';
-import { DynamoProcess } from '../../local/dynamo-process';
 import { localClusterArn, mskEvent } from '../../local/esm/msk-event-builder';
 import { KafkaBroker } from '../../local/kafka-broker';
 import {
@@ -209,6 +209,21 @@ class FunctionWorker {
   }
 }
 
+async function startDynalite(cwd: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const child = fork(join(here, 'dynamo-process.ts'), [], {
+    cwd,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error('dynalite: no stdout');
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`dynalite exited (${code}) before listening`)));
+    createInterface({ input: stdout }).once('line', resolve);
+  });
+  return { endpoint, child };
+}
+
 /** The caller of every request the model places: unsigned, so the local developer, as `npm start` names it. */
 function modelCaller(): LocalPrincipal {
   const outcome = localPrincipalOf({ header: () => undefined, query: new URLSearchParams() });
@@ -367,10 +382,10 @@ async function startServers(options: AwsModelOptions, stops: Stops): Promise<Ser
   });
   await broker.start();
   stops.push(() => broker.stop());
-  // In memory (no folder): nothing outlives the run; in its own process, so its CPU is not the functions'.
-  const dynalite = new DynamoProcess({ port: 0 });
-  await dynalite.start();
-  stops.push(() => dynalite.stop());
+  const dynalite = await startDynalite(options.repoRoot);
+  stops.push(() => {
+    dynalite.child.kill();
+  });
   // Tracing is active as deployed; its UDP segments land here (unsampled invocations send none).
   const xray = createSocket('udp4');
   await new Promise<void>((resolve) => xray.bind(0, '127.0.0.1', resolve));

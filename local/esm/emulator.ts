@@ -36,7 +36,6 @@ import {
 } from '../../lib/topology';
 import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { FunctionObserver } from '../function-observer';
-import { commitConfirmed } from './confirmed-commit';
 import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
@@ -391,8 +390,7 @@ export class EsmEmulator {
       accepts: this.accepts,
       isStopping: () => this.stopping !== undefined,
       commit: async (topic, partition, offset) => {
-        if (!this.consumer) throw new Error(`no consumer to commit ${topic}-${partition} with`);
-        await commitConfirmed(this.consumer, topic, partition, offset);
+        await this.consumer?.commitOffsets([{ topic, partition, offset: String(offset) }]);
       },
       deadLetter: (entries) => this.sendDeadLetters(entries),
       pause: (partition) => this.consumer?.pause([{ topic: this.topic, partitions: [partition] }]),

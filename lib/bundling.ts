@@ -176,8 +176,9 @@ export const SDK_PROTOCOL_STAND_INS: Readonly<Record<string, string>> = {
 /**
  * aws-msk-iam-sasl-signer-js brings its own copies of @smithy/signature-v4 (v2) and of a
  * pure-JavaScript SHA-256 (@aws-crypto/sha256-js); the SDK clients bundle @smithy/signature-v4 (v5,
- * the same `SignatureV4#presign`) and Node.js's SHA-256. The bundles give the signer those (14 KB
- * less); the bundle test compares the token with the signer's own, signed at the same instant.
+ * the same `SignatureV4#presign`) and Node.js's SHA-256. The bundles give the signer those (25 KB
+ * less, 8 KB for shipping and the topic admin, docs/TUNING.md); the bundle test compares the token
+ * with the signer's own, signed at the same instant.
  */
 export const MSK_SIGNER_SHARED: Readonly<Record<string, string>> = {
   '@smithy/signature-v4': 'node_modules/@smithy/signature-v4',

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Consumer, Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { OffsetsSnapshot } from '../kafka-offsets';
+import { LastingConsumer } from '../lasting-consumer';
 import { EventStore } from './event-store';
 import { tappedEvent } from './tapped-event';
 
@@ -34,31 +35,45 @@ const OFFSET_RETRY_MS = 500;
 
 export class EventTap {
   readonly store: EventStore;
-  private consumer?: Consumer;
+  private readonly consumer: LastingConsumer;
   private state: TapStatus['state'] = 'starting';
   private error?: string;
   private records = 0;
+  /** The next offset to show per "topic/partition": where a replaced consumer carries on. */
+  private readonly next = new Map<string, number>();
 
   constructor(private readonly options: EventTapOptions) {
     this.store = options.store ?? new EventStore();
-  }
-
-  /** Joins its group and starts reading; resolves once it is fetching (it does not wait for the backlog). */
-  async start(): Promise<void> {
     const kafka = new Kafka({
       clientId: 'local-console-tap',
       brokers: [this.options.bootstrapServers],
       logLevel: logLevel.NOTHING,
     });
-    const consumer = kafka.consumer({
-      groupId: `local-console.${randomUUID().slice(0, 8)}`,
-      allowAutoTopicCreation: false,
-      ...LOCAL_CONSUMER_TUNING,
-      // kafkajs restarts a crashed consumer on a timer; once stop() has begun, that timer would
-      // poll a stopped broker for ever and keep the process alive.
-      retry: { restartOnFailure: async () => this.state !== 'stopped' },
+    const groupId = `local-console.${randomUUID().slice(0, 8)}`;
+    this.consumer = new LastingConsumer({
+      name: `the console's topics as ${groupId}`,
+      create: () =>
+        kafka.consumer({
+          groupId,
+          allowAutoTopicCreation: false,
+          ...LOCAL_CONSUMER_TUNING,
+          // kafkajs restarts a crashed consumer on a timer; once stop() has begun, that timer would
+          // poll a stopped broker for ever and keep the process alive.
+          retry: { restartOnFailure: async () => this.state !== 'stopped' },
+        }),
+      run: (consumer, replacing) => this.run(consumer, replacing),
+      isStopping: () => this.state === 'stopped',
+      log: (line) => this.options.log?.(`console event tap: ${line}`),
     });
-    this.consumer = consumer;
+  }
+
+  /** Joins its group and starts reading; resolves once it is fetching (it does not wait for the backlog). */
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  /** A replacement carries on from the last event shown; the first consumer starts with a backlog. */
+  private async run(consumer: Consumer, replacing: boolean): Promise<void> {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.error = payload.error.message;
       if (!payload.restart && this.state !== 'stopped') this.state = 'failed';
@@ -70,14 +85,25 @@ export class EventTap {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: false });
-    const offsets = await this.startOffsets();
+    const offsets = replacing ? undefined : await this.startOffsets();
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
+        const key = `${topic}/${partition}`;
+        const offset = Number(message.offset);
+        if (offset < (this.next.get(key) ?? 0)) return;
+        this.next.set(key, offset + 1);
         this.records += 1;
         this.store.add(tappedEvent({ topic, partition, ...message }));
       },
     });
+    if (!offsets) {
+      for (const [key, offset] of this.next) {
+        const slash = key.lastIndexOf('/');
+        consumer.seek({ topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: String(offset) });
+      }
+      return;
+    }
     if (!offsets.up) {
       this.options.log?.(`console event tap: showing new events only, as Kafka offsets are unknown (${offsets.error})`);
       return;
@@ -107,6 +133,7 @@ export class EventTap {
 
   async stop(): Promise<void> {
     this.state = 'stopped';
-    await this.consumer?.disconnect();
+    await this.consumer.stopReplacing();
+    await this.consumer.current?.disconnect();
   }
 }

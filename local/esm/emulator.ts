@@ -36,6 +36,8 @@ import {
 } from '../../lib/topology';
 import { LOCAL_CONSUMER_TUNING } from '../consumer-tuning';
 import type { FunctionObserver } from '../function-observer';
+import { LastingConsumer } from '../lasting-consumer';
+import { commitConfirmed } from './confirmed-commit';
 import { compileFilters } from './filter';
 import { createInvoker, functionArn, type Invoker } from './invoke';
 import { type EventSource, localClusterArn } from './msk-event-builder';
@@ -107,6 +109,8 @@ export interface EsmEmulatorStats {
   readonly committed: Readonly<Record<number, number>>;
   /** One line per partition worker (PartitionWorker.describe). */
   readonly workers: readonly string[];
+  /** kafkajs consumers started: 1, plus one for each that kafkajs gave up on and the emulator replaced. */
+  readonly consumersStarted: number;
 }
 
 /** Lambda applies at most 10 retries when they are infinite and an on-failure destination is set. */
@@ -153,7 +157,8 @@ export class EsmEmulator {
     recordsDeadLettered: 0,
   };
   private idleWaiters: (() => boolean)[] = [];
-  private consumer?: Consumer;
+  /** The kafkajs consumer, replaced when kafkajs gives up on it (../lasting-consumer.ts). */
+  private readonly lasting: LastingConsumer;
   private producer?: Promise<Producer>;
   private starting?: Promise<void>;
   private stopping?: Promise<void>;
@@ -203,6 +208,17 @@ export class EsmEmulator {
       timeoutSeconds: options.timeoutSeconds,
     });
     this.log = options.log ?? (() => undefined);
+    this.lasting = new LastingConsumer({
+      name: `${this.topic} as ${this.groupId}`,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.runConsumer(consumer),
+      isStopping: () => this.stopping !== undefined,
+      log: (line) => this.log(line, { topic: this.topic, groupId: this.groupId }),
+    });
+  }
+
+  private get consumer(): Consumer | undefined {
+    return this.lasting.current;
   }
 
   /** Joins the consumer group and starts fetching; resolves once partitions are assigned. */
@@ -247,22 +263,36 @@ export class EsmEmulator {
       buffered: workers.reduce((sum, w) => sum + w.buffered, 0),
       committed: Object.fromEntries(workers.filter((w) => w.committed >= 0).map((w) => [w.partition, w.committed])),
       workers: [...workers, ...this.retired].map((w) => w.describe()),
+      consumersStarted: this.lasting.started,
     };
   }
 
   private async connect(): Promise<void> {
     const { batchSize, batchingWindowMs, retryAttempts, bisectOnError, maxRecordAgeMs } = this.settings;
-    const consumer = this.options.kafka.consumer({
+    await this.lasting.start();
+    this.log(
+      `consuming ${this.topic} as ${this.groupId}: batch ${batchSize}, window ${batchingWindowMs / 1000} s, ` +
+        `${retryAttempts} retries${bisectOnError ? ', bisect' : ''}, max age ${maxRecordAgeMs < 0 ? 'none' : `${maxRecordAgeMs / 1000} s`}, ` +
+        `DLQ ${this.deadLetterTopic}, reading ${readingName(this.reading)}`,
+      { topic: this.topic, groupId: this.groupId },
+    );
+  }
+
+  private createConsumer(): Consumer {
+    return this.options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       ...CONSUMER_TUNING,
-      // Lambda's trigger never stops polling (it reports PollingErrorCount and tries again): a
-      // consumer that kafkajs gave up on (the broker gone for longer than its retries) restarts all
-      // the same, but never once stop() has begun: a restart timer that outlived the disconnect
-      // would poll a dead broker forever and keep the process (a test run, npm start) alive.
+      // Lambda's trigger does not stop polling at an error (it counts PollingErrorCount): kafkajs
+      // asks this after a retriable crash (the broker gone for longer than its retries), and the
+      // lasting consumer handles the others. Never once stop() has begun: a restart timer that
+      // outlived the disconnect would poll a dead broker forever and keep the process alive.
       retry: { restartOnFailure: async () => this.stopping === undefined },
     });
-    this.consumer = consumer;
+  }
+
+  /** Listens to, connects, subscribes and runs a new consumer of the topic in the group. */
+  private async runConsumer(consumer: Consumer): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // A restart already under way when stop() disconnected can still join: leave at once.
       if (this.stopping) void consumer.disconnect().catch(() => undefined);
@@ -289,16 +319,14 @@ export class EsmEmulator {
         worker.fetched();
       },
     });
-    this.log(
-      `consuming ${this.topic} as ${this.groupId}: batch ${batchSize}, window ${batchingWindowMs / 1000} s, ` +
-        `${retryAttempts} retries${bisectOnError ? ', bisect' : ''}, max age ${maxRecordAgeMs < 0 ? 'none' : `${maxRecordAgeMs / 1000} s`}, ` +
-        `DLQ ${this.deadLetterTopic}, reading ${readingName(this.reading)}`,
-      { topic: this.topic, groupId: this.groupId },
-    );
+    // Back-pressure survives a replaced consumer: what the old one had paused stays paused.
+    const paused = [...this.workers.values()].filter((w) => w.paused).map((w) => w.partition);
+    if (paused.length > 0) consumer.pause([{ topic: this.topic, partitions: paused }]);
   }
 
   private async shutdown(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    await this.lasting.stopReplacing();
     const workers = [...this.workers.values(), ...this.retired];
     for (const worker of workers) worker.wake();
     await Promise.all(workers.map((w) => w.finished()));
@@ -390,7 +418,8 @@ export class EsmEmulator {
       accepts: this.accepts,
       isStopping: () => this.stopping !== undefined,
       commit: async (topic, partition, offset) => {
-        await this.consumer?.commitOffsets([{ topic, partition, offset: String(offset) }]);
+        if (!this.consumer) throw new Error(`no consumer to commit ${topic}-${partition} with`);
+        await commitConfirmed(this.consumer, topic, partition, offset);
       },
       deadLetter: (entries) => this.sendDeadLetters(entries),
       pause: (partition) => this.consumer?.pause([{ topic: this.topic, partitions: [partition] }]),

@@ -126,6 +126,10 @@ export class PartitionWorker {
   private notBefore = 0;
   /** Failed invocations in a row since the head of the partition last moved on (per-batch reading). */
   private failedInARow = 0;
+  /** No commit is attempted again before this time (ms) after one failed. */
+  private commitRetryAt = 0;
+  /** Commit attempts that failed in a row. */
+  private failedCommits = 0;
 
   constructor(
     private readonly host: WorkerHost,
@@ -225,7 +229,7 @@ export class PartitionWorker {
             this.active = false;
             return;
           }
-          await this.sleep(COMMIT_RETRY_MS);
+          await this.sleep(Math.max(this.commitRetryAt - Date.now(), COMMIT_RETRY_MS / 5));
           continue;
         }
         const wait = this.msUntilReady(Date.now());
@@ -236,7 +240,7 @@ export class PartitionWorker {
         await this.processNextBatch();
         this.resumeIfDrained();
       }
-      await this.commitProgress();
+      await this.commitProgress(true);
     } catch (error) {
       this.host.log(`${this.key} worker error: ${String(error)}`, { topic: this.topic, partition: this.partition });
       if (!this.host.isStopping()) setTimeout(() => this.schedule(), COMMIT_RETRY_MS).unref();
@@ -492,20 +496,42 @@ export class PartitionWorker {
     return true;
   }
 
-  private async commitProgress(): Promise<void> {
+  /**
+   * Commits what is resolved. A commit that failed (or that the consumer dropped: see
+   * ./confirmed-commit.ts) is tried again at most every COMMIT_RETRY_MS, and never holds up a batch
+   * meanwhile: while the consumer restarts or its group rebalances, kafkajs can take seconds to
+   * refuse a commit, and the records behind it can still be handled and committed later.
+   */
+  private async commitProgress(force = false): Promise<void> {
     if (this.revoked) return;
     const target = this.queue[0]?.offset ?? this.nextFetchOffset;
     if (target < 0 || target <= this.committed) return;
+    if (!force && Date.now() < this.commitRetryAt) return;
     try {
       await this.host.commit(this.topic, this.partition, target);
       this.committed = target;
+      this.commitRetryAt = 0;
+      if (this.failedCommits > 0) {
+        this.host.log(`${this.key} committed offset ${target} after ${this.failedCommits} failed attempt(s)`, {
+          topic: this.topic,
+          partition: this.partition,
+          offset: target,
+        });
+        this.failedCommits = 0;
+      }
       this.host.changed();
     } catch (error) {
-      this.host.log(`${this.key} commit of offset ${target} failed: ${String(error)}`, {
-        topic: this.topic,
-        partition: this.partition,
-        offset: target,
-      });
+      this.commitRetryAt = Date.now() + COMMIT_RETRY_MS;
+      // One line when a run of failures starts (and every 20th after), not one every half second.
+      if (this.failedCommits % 20 === 0) {
+        this.host.log(`${this.key} commit of offset ${target} failed: ${String(error)}; trying again`, {
+          topic: this.topic,
+          partition: this.partition,
+          offset: target,
+          failedAttempts: this.failedCommits + 1,
+        });
+      }
+      this.failedCommits += 1;
     }
   }
 

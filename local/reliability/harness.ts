@@ -66,7 +66,7 @@ export class ReliabilityHarness {
     await admin.connect();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
-    const topics = new TopicLog(kafka, admin);
+    const topics = new TopicLog(kafka, admin, (line) => options.log(`[reader] ${line}`));
     await topics.start();
     return new ReliabilityHarness(broker, port, runtime, admin, producer, topics, options.faults);
   }

@@ -53,6 +53,8 @@ const BROKER_RESTART_EVERY_MS = 120_000;
 /** Faults that act on the next invocations of the triggers, as opposed to the broker or the topics. */
 const INVOCATION_FAULTS: ReadonlySet<SoakFault> = new Set(['reinvoke', 'crash', 'slow']);
 const MAX_FAULT_WAIT_MS = 60_000;
+/** While an invocation fault waits for an invocation, one order this often gives it one. */
+const FAULT_TRAFFIC_EVERY_MS = 2_000;
 const SHORT_TIMEOUT_SECONDS = 4;
 
 export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
@@ -78,6 +80,7 @@ async function soakWith(
   const poison: Poison[] = [];
   const started = Date.now();
   const placing = paceOrders(pipeline.runtime.apiUrl, options, durationMs);
+  const extra: AcceptedOrder[] = [];
 
   // Slots until the time is up, and at least one of every kind: a fault may take longer than its
   // slot (a function timeout restarts the triggers), so the clock, not a count, ends the soak.
@@ -87,11 +90,15 @@ async function soakWith(
     options.progress(`slot ${slot + 1}: ${fault ?? 'no fault'}`);
     if (fault) taken[fault] += await inject(fault, pipeline, faults, poison, slot, next, options.reading);
     await sleep(Math.max(0, slotMs - (Date.now() - slotStart)));
-    // A fault on invocations needs invocations: it stays on until it has hit one (or gives up).
-    if (fault && INVOCATION_FAULTS.has(fault)) await until(() => faults.injected > 0, MAX_FAULT_WAIT_MS);
+    // A fault on invocations needs invocations: it stays on until it has hit one (or gives up),
+    // with an order now and then for it to hit, since the soak's own orders may be over by then.
+    if (fault && INVOCATION_FAULTS.has(fault)) {
+      extra.push(...(await placeUntil(() => faults.injected > 0, pipeline.runtime.apiUrl, options.seed + slot)));
+    }
     if (fault) taken[fault] += await clear(fault, pipeline, faults);
   }
-  const placed = await placing;
+  const paced = await placing;
+  const placed = { ...paced, accepted: [...paced.accepted, ...extra] };
   options.progress(`${placed.accepted.length} orders accepted; waiting for the pipeline to settle`);
   await pipeline.settle();
   const result = await pipeline.check(placed.accepted, poison);
@@ -215,7 +222,22 @@ async function paceOrders(
   return { accepted: results.flatMap((r) => r.accepted), refused };
 }
 
-async function until(condition: () => boolean, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  while (!condition() && Date.now() < deadline) await sleep(200);
+/**
+ * Waits until `condition` holds (at most MAX_FAULT_WAIT_MS), placing one order each
+ * FAULT_TRAFFIC_EVERY_MS meanwhile; answers the orders it placed that were accepted.
+ */
+async function placeUntil(condition: () => boolean, api: string, seed: number): Promise<AcceptedOrder[]> {
+  const deadline = Date.now() + MAX_FAULT_WAIT_MS;
+  const orders = orderMix(Math.ceil(MAX_FAULT_WAIT_MS / FAULT_TRAFFIC_EVERY_MS), seed);
+  const accepted: AcceptedOrder[] = [];
+  let nextOrderAt = Date.now() + FAULT_TRAFFIC_EVERY_MS;
+  while (!condition() && Date.now() < deadline) {
+    const order = Date.now() >= nextOrderAt ? orders.shift() : undefined;
+    if (order) {
+      nextOrderAt = Date.now() + FAULT_TRAFFIC_EVERY_MS;
+      accepted.push(...(await placeOrders(api, [order], 1)).accepted);
+    }
+    await sleep(200);
+  }
+  return accepted;
 }

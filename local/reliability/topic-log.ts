@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from '../../lambdas/shared/kafka/driver';
 import { CONSUMER_SERVICES, consumerGroupId, domainTopic, SERVICE_SPECS, TOPICS } from '../../lib/topology';
+import { LastingConsumer } from '../lasting-consumer';
 import { sleep } from './orders';
 
 export interface SeenRecord {
@@ -19,36 +20,53 @@ export interface SeenRecord {
 export class TopicLog {
   readonly records: SeenRecord[] = [];
   private readonly next = new Map<string, number>();
-  private consumer?: Consumer;
+  private readonly consumer: LastingConsumer;
   private stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-  ) {}
-
-  async start(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: `reliability-reader-${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-      // Restarts after a broker restart, but not once stop() has begun (a timer would outlive it).
-      retry: { restartOnFailure: async () => !this.stopped },
+    log: (line: string) => void = () => undefined,
+  ) {
+    const groupId = `reliability-reader-${randomUUID()}`;
+    this.consumer = new LastingConsumer({
+      name: `every topic as ${groupId}`,
+      create: () =>
+        this.kafka.consumer({
+          groupId,
+          maxWaitTimeInMs: 100,
+          // Restarts after a broker restart, but not once stop() has begun (a timer would outlive it).
+          retry: { restartOnFailure: async () => !this.stopped },
+        }),
+      run: (consumer) => this.run(consumer),
+      isStopping: () => this.stopped,
+      log,
     });
-    this.consumer = consumer;
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
     await consumer.connect();
     await consumer.subscribe({ topics: TOPICS.map((t) => t.name), fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const offset = Number(message.offset);
+        const key = `${topic}/${partition}`;
+        // A restarted consumer resumes from the group's last auto-commit: what it reads again is kept once.
+        if (offset < (this.next.get(key) ?? 0)) return;
         this.records.push({ topic, partition, offset, key: message.key?.toString() ?? null, value: message.value });
-        this.next.set(`${topic}/${partition}`, offset + 1);
+        this.next.set(key, offset + 1);
       },
     });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.consumer?.disconnect();
+    await this.consumer.stopReplacing();
+    await this.consumer.current?.disconnect();
   }
 
   /** Resolves once every record written so far has been read; fails only if reading stalls. */

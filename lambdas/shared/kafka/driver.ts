@@ -7,6 +7,7 @@
 export type {
   Admin,
   Consumer,
+  ConsumerCrashEvent,
   ISocketFactory,
   ITopicConfig,
   ITopicPartitionConfig,

@@ -1,0 +1,165 @@
+/**
+ * The trigger emulator when kafkajs gives up on its consumer, against the real test broker. After a
+ * crash with an error kafkajs deems final (after a broker restart: "Failed to find group
+ * coordinator"), kafkajs disconnects the consumer, emits CRASH with `restart: false` and never
+ * polls again (kafkajs 2.2.4 src/consumer/index.js `onCrash`). Lambda's poller does not stop, so
+ * the emulator starts a new consumer. The real consumer is given up on here exactly as kafkajs does
+ * it: disconnected, then its CRASH listeners told.
+ */
+import type { Consumer, ConsumerCrashEvent, Kafka as KafkaClient } from '../../lambdas/shared/kafka/driver';
+import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
+import { SERVICE_SPECS } from '../../lib/topology';
+import { EsmEmulator } from '../../local/esm/emulator';
+import { TEST_BOOTSTRAP } from './broker';
+import { committedOffsets, createTopic, produce, recordingHandler, uniqueName, waitFor } from './support-esm';
+
+const kafka = new Kafka({ clientId: 'esm-replaced-test', brokers: [TEST_BOOTSTRAP], logLevel: logLevel.NOTHING });
+
+/** A kafkajs client whose consumers can be given up on as kafkajs itself does after a final error. */
+function givingUpKafka(real: KafkaClient) {
+  const consumers: { consumer: Consumer; crashListeners: ((event: ConsumerCrashEvent) => void)[] }[] = [];
+  const client = {
+    consumer: (config: Parameters<KafkaClient['consumer']>[0]) => {
+      const consumer = real.consumer(config);
+      const entry = { consumer, crashListeners: [] as ((event: ConsumerCrashEvent) => void)[] };
+      consumers.push(entry);
+      const on = consumer.on.bind(consumer) as (event: string, listener: (event: never) => void) => () => void;
+      // Every listener still goes to the real consumer; CRASH listeners are also kept for the test.
+      Object.assign(consumer, {
+        on: (event: string, listener: (event: never) => void) => {
+          if (event === consumer.events.CRASH) entry.crashListeners.push(listener as (e: ConsumerCrashEvent) => void);
+          return on(event, listener);
+        },
+      });
+      return consumer;
+    },
+    producer: real.producer.bind(real),
+  } as unknown as KafkaClient;
+
+  /** What kafkajs's onCrash does when it will not restart: disconnect, then CRASH with restart false. */
+  async function giveUp(index: number): Promise<void> {
+    const entry = consumers[index];
+    if (!entry) throw new Error(`no consumer ${index}`);
+    await entry.consumer.disconnect();
+    const error = Object.assign(new Error('Failed to find group coordinator'), { name: 'KafkaJSNonRetriableError' });
+    for (const listener of entry.crashListeners) {
+      listener({
+        id: '0',
+        type: 'consumer.crash',
+        timestamp: Date.now(),
+        payload: { error, groupId: 'ignored', restart: false },
+      });
+    }
+  }
+
+  return { client, consumers, giveUp };
+}
+
+describe('the trigger emulator after kafkajs gave up on its consumer (real broker)', () => {
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const running: EsmEmulator[] = [];
+
+  beforeAll(async () => {
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((emulator) => emulator.stop()));
+  });
+
+  afterAll(async () => {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  });
+
+  async function setUp(kafkaClient: KafkaClient, handler: ReturnType<typeof recordingHandler>['handler']) {
+    const topic = uniqueName('replaced.source');
+    const groupId = uniqueName('replaced.group');
+    const deadLetterTopic = uniqueName('replaced.dlq');
+    await createTopic(admin, { topic, numPartitions: 2 });
+    await createTopic(admin, { topic: deadLetterTopic, numPartitions: 1 });
+    const lines: string[] = [];
+    const emulator = new EsmEmulator({
+      service: 'payment',
+      subscription: SERVICE_SPECS.payment.subscriptions[0],
+      kafka: kafkaClient,
+      bootstrapServers: TEST_BOOTSTRAP,
+      handler,
+      functionName: 'esm-replaced-test',
+      timeoutSeconds: 10,
+      log: (line) => lines.push(line),
+      overrides: { topic, groupId, deadLetterTopic, batchingWindowSeconds: 0, filters: [] },
+    });
+    running.push(emulator);
+    await emulator.start();
+    return { topic, groupId, emulator, lines };
+  }
+
+  it('starts a new consumer, which fetches and commits what the old one never reached', async () => {
+    // Prepare
+    const { client, consumers, giveUp } = givingUpKafka(kafka);
+    const recorder = recordingHandler();
+    const { topic, groupId, emulator, lines } = await setUp(client, recorder.handler);
+    await produce(producer, topic, [
+      { key: 'a', value: 'one', partition: 0 },
+      { key: 'b', value: 'two', partition: 1 },
+    ]);
+    await waitFor('the first records committed', async () => {
+      const offsets = await committedOffsets(admin, groupId, topic);
+      return offsets[0] === 1 && offsets[1] === 1;
+    });
+
+    // Act: kafkajs gives up; records arrive while no consumer polls.
+    await giveUp(0);
+    await produce(producer, topic, [
+      { key: 'c', value: 'three', partition: 0 },
+      { key: 'd', value: 'four', partition: 1 },
+    ]);
+
+    // Assess: a second consumer took over, delivered the new records once, and committed them.
+    await waitFor(
+      'the records produced after the give-up, committed',
+      async () => {
+        const offsets = await committedOffsets(admin, groupId, topic);
+        return offsets[0] === 2 && offsets[1] === 2;
+      },
+      30_000,
+    );
+    expect(consumers).toHaveLength(2);
+    expect(emulator.stats().consumersStarted).toBe(2);
+    expect(recorder.invocations.flatMap((i) => i.records.map((r) => `${r.partition}@${r.offset}`)).sort()).toEqual([
+      '0@0',
+      '0@1',
+      '1@0',
+      '1@1',
+    ]);
+    expect(
+      lines.some((line) => line.includes('kafkajs gave up on the consumer (Failed to find group coordinator)')),
+    ).toBe(true);
+  });
+
+  it('does not replace a consumer that kafkajs restarts itself, nor one given up on during stop()', async () => {
+    // Prepare
+    const { client, consumers, giveUp } = givingUpKafka(kafka);
+    const { emulator } = await setUp(client, recordingHandler().handler);
+
+    // Act: a retriable crash (kafkajs restarts that consumer itself), then a final one while stopping.
+    const entry = consumers[0];
+    if (!entry) throw new Error('no consumer');
+    for (const listener of entry.crashListeners) {
+      listener({
+        id: '0',
+        type: 'consumer.crash',
+        timestamp: Date.now(),
+        payload: { error: new Error('Connection error'), groupId: 'ignored', restart: true },
+      });
+    }
+    const stopping = emulator.stop();
+    await giveUp(0);
+    await stopping;
+
+    // Assess
+    expect(consumers).toHaveLength(1);
+    expect(emulator.stats()).toMatchObject({ running: false, consumersStarted: 1 });
+  });
+});

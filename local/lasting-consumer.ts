@@ -36,8 +36,14 @@ export class LastingConsumer {
   private readonly givenUp = new WeakSet<Consumer>();
   private replacing?: Promise<void>;
   private wakeReplacing?: () => void;
+  /** The pause before the next replacement. */
+  private delayMs: number;
+  /** When the last replacement started running (ms). */
+  private replacedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly options: LastingConsumerOptions) {}
+  constructor(private readonly options: LastingConsumerOptions) {
+    this.delayMs = options.firstDelayMs ?? 1_000;
+  }
 
   /** Starts the first consumer. */
   start(): Promise<void> {
@@ -66,16 +72,20 @@ export class LastingConsumer {
     if (this.options.isStopping() || this.replacing !== undefined || this.current !== dead) return;
     const firstDelayMs = this.options.firstDelayMs ?? 1_000;
     const maxDelayMs = this.options.maxDelayMs ?? 15_000;
+    // A replacement that soon died as well keeps the grown pause; one that lasted starts afresh.
+    if (Date.now() - this.replacedAt > maxDelayMs) this.delayMs = firstDelayMs;
+    const grow = () => {
+      this.delayMs = Math.min(this.delayMs * 2, maxDelayMs);
+    };
     this.replacing = (async () => {
       await dead.disconnect().catch(() => undefined);
-      let delayMs = firstDelayMs;
       let reason = cause.message;
       while (!this.options.isStopping()) {
         this.options.log(
-          `kafkajs gave up on the consumer of ${this.options.name} (${reason}); a new one starts in ${delayMs} ms`,
+          `kafkajs gave up on the consumer of ${this.options.name} (${reason}); a new one starts in ${this.delayMs} ms`,
         );
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delayMs);
+          const timer = setTimeout(resolve, this.delayMs);
           this.wakeReplacing = () => {
             clearTimeout(timer);
             resolve();
@@ -88,11 +98,13 @@ export class LastingConsumer {
           // kafkajs reports a crash while starting as an event, not as an error of run().
           if (this.current && this.givenUp.has(this.current)) throw new Error('the new consumer crashed as it started');
           this.options.log(`a new consumer of ${this.options.name} runs`);
+          this.replacedAt = Date.now();
+          grow();
           return;
         } catch (error) {
           reason = error instanceof Error ? error.message : String(error);
           await this.current?.disconnect().catch(() => undefined);
-          delayMs = Math.min(delayMs * 2, maxDelayMs);
+          grow();
         }
       }
     })().finally(() => {

@@ -112,7 +112,10 @@ export class EventTap {
     // kafkajs applies a seek on the first fetch of the partition, once the group has assigned it.
     for (const { topic, partitions } of offsets.topics) {
       for (const { partition, start, end } of partitions) {
-        consumer.seek({ topic, partition, offset: String(Math.max(start, end - backlog)) });
+        const from = Math.max(start, end - backlog);
+        // A replacement carries on from here even if nothing was shown yet.
+        this.next.set(`${topic}/${partition}`, from);
+        consumer.seek({ topic, partition, offset: String(from) });
       }
     }
   }

@@ -296,7 +296,7 @@ export class EsmEmulator {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // A restart already under way when stop() disconnected can still join: leave at once.
       if (this.stopping) void consumer.disconnect().catch(() => undefined);
-      else this.assigned(payload.memberAssignment[this.topic] ?? []);
+      else this.assigned(consumer, payload.memberAssignment[this.topic] ?? []);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) =>
       this.log(`consumer crashed (restart: ${payload.restart}): ${payload.error.message}`, { topic: this.topic }),
@@ -319,9 +319,6 @@ export class EsmEmulator {
         worker.fetched();
       },
     });
-    // Back-pressure survives a replaced consumer: what the old one had paused stays paused.
-    const paused = [...this.workers.values()].filter((w) => w.paused).map((w) => w.partition);
-    if (paused.length > 0) consumer.pause([{ topic: this.topic, partitions: paused }]);
   }
 
   private async shutdown(): Promise<void> {
@@ -359,9 +356,15 @@ export class EsmEmulator {
     return worker;
   }
 
-  /** After a (re)join: partitions now owned by another member are dropped, uncommitted work included. */
-  private assigned(partitions: readonly number[]): void {
+  /**
+   * After a (re)join: partitions now owned by another member are dropped, uncommitted work included.
+   * Partitions still paused for back-pressure are paused again: a consumer kafkajs restarted, or a
+   * new one, starts with none paused.
+   */
+  private assigned(consumer: Consumer, partitions: readonly number[]): void {
     const owned = new Set(partitions);
+    const paused = partitions.filter((p) => this.workers.get(p)?.paused);
+    if (paused.length > 0) consumer.pause([{ topic: this.topic, partitions: paused }]);
     for (const [partition, worker] of this.workers) {
       if (owned.has(partition)) continue;
       worker.revoke();

@@ -147,4 +147,55 @@ describe('LastingConsumer', () => {
     expect(endedAtOnce).toBe(true);
     expect(made).toHaveLength(1);
   });
+
+  it('keeps the grown pause for a replacement that soon died too, and starts afresh after one that lasted', async () => {
+    // Prepare
+    const { lasting, made, lines } = setUp();
+    await lasting.start();
+    made[0]?.crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    // Act: the replacement dies at once, then its own replacement lasts 20 s before it dies.
+    made[1]?.crash(false);
+    await jest.advanceTimersByTimeAsync(2_000);
+    await jest.advanceTimersByTimeAsync(20_000);
+    made[2]?.crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    // Assess
+    expect(made).toHaveLength(4);
+    expect(lines.filter((line) => line.startsWith('kafkajs gave up')).map((line) => line.split('; ')[1])).toEqual([
+      'a new one starts in 1000 ms',
+      'a new one starts in 2000 ms',
+      'a new one starts in 1000 ms',
+    ]);
+  });
+
+  it('waits for a replacement under way when its owner stops, and starts no other', async () => {
+    // Prepare: the replacement's run() hangs until the gate opens (kafkajs retrying a join).
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { lasting, made, stop } = setUp([async () => undefined, async (s) => gate.then(() => s.crash(false))]);
+    await lasting.start();
+    made[0]?.crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    // Act
+    stop();
+    let ended = false;
+    void lasting.stopReplacing().then(() => {
+      ended = true;
+    });
+    await jest.advanceTimersByTimeAsync(100);
+    const endedBeforeGate = ended;
+    open();
+    await jest.advanceTimersByTimeAsync(60_000);
+
+    // Assess
+    expect(endedBeforeGate).toBe(false);
+    expect(ended).toBe(true);
+    expect(made).toHaveLength(2);
+  });
 });

@@ -21,6 +21,8 @@ export interface EventTapOptions {
   /** Records read back per partition at start (default 500). */
   readonly backlog?: number;
   readonly log?: (line: string) => void;
+  /** The Kafka client to read with (tests); by default one of its own for `bootstrapServers`. */
+  readonly kafka?: Kafka;
 }
 
 export interface TapStatus {
@@ -44,11 +46,9 @@ export class EventTap {
 
   constructor(private readonly options: EventTapOptions) {
     this.store = options.store ?? new EventStore();
-    const kafka = new Kafka({
-      clientId: 'local-console-tap',
-      brokers: [this.options.bootstrapServers],
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka =
+      options.kafka ??
+      new Kafka({ clientId: 'local-console-tap', brokers: [options.bootstrapServers], logLevel: logLevel.NOTHING });
     const groupId = `local-console.${randomUUID().slice(0, 8)}`;
     this.consumer = new LastingConsumer({
       name: `the console's topics as ${groupId}`,
@@ -72,7 +72,11 @@ export class EventTap {
     return this.consumer.start();
   }
 
-  /** A replacement carries on from the last event shown; the first consumer starts with a backlog. */
+  /**
+   * The first consumer starts a backlog before each partition's end; after that, every join (a
+   * consumer kafkajs restarted, or a new one) carries on from the next event not yet shown. The tap
+   * never commits, so without that seek a restarted consumer would start at the end again.
+   */
   private async run(consumer: Consumer, replacing: boolean): Promise<void> {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.error = payload.error.message;
@@ -83,9 +87,17 @@ export class EventTap {
       if (this.state === 'starting' || this.state === 'failed') this.state = 'running';
       this.error = undefined;
     });
+    // kafkajs applies a seek on the next fetch of a partition the group has assigned; a seek is only
+    // possible while the consumer runs, which a join proves.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [key, offset] of this.next) {
+        const slash = key.lastIndexOf('/');
+        consumer.seek({ topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: String(offset) });
+      }
+    });
+    if (!replacing) await this.startBacklog();
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: false });
-    const offsets = replacing ? undefined : await this.startOffsets();
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
@@ -97,25 +109,19 @@ export class EventTap {
         this.store.add(tappedEvent({ topic, partition, ...message }));
       },
     });
-    if (!offsets) {
-      for (const [key, offset] of this.next) {
-        const slash = key.lastIndexOf('/');
-        consumer.seek({ topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: String(offset) });
-      }
-      return;
-    }
+  }
+
+  /** Where each partition's backlog starts, as the next event to show; none when offsets are unknown. */
+  private async startBacklog(): Promise<void> {
+    const offsets = await this.startOffsets();
     if (!offsets.up) {
       this.options.log?.(`console event tap: showing new events only, as Kafka offsets are unknown (${offsets.error})`);
       return;
     }
     const backlog = this.options.backlog ?? DEFAULT_BACKLOG;
-    // kafkajs applies a seek on the first fetch of the partition, once the group has assigned it.
     for (const { topic, partitions } of offsets.topics) {
       for (const { partition, start, end } of partitions) {
-        const from = Math.max(start, end - backlog);
-        // A replacement carries on from here even if nothing was shown yet.
-        this.next.set(`${topic}/${partition}`, from);
-        consumer.seek({ topic, partition, offset: String(from) });
+        this.next.set(`${topic}/${partition}`, Math.max(start, end - backlog));
       }
     }
   }

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
+import { ItemClient } from '../lambdas/shared/db/item-client';
 import { kafkaSettings } from '../lambdas/shared/env';
 import { createKafka } from '../lambdas/shared/kafka/client';
 import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
@@ -96,7 +97,7 @@ export async function runPipeline(options: E2eOptions): Promise<PipelineResult> 
   const observer = new CompletionObserver(kafka, domainTopic('notifications'), isShippedNotification);
   try {
     await seedCatalogue(
-      documents,
+      new ItemClient(dynamo),
       localTableName('inventory'),
       BENCH_SKUS.map((sku) => ({
         sku,

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedCatalogue } from '../lambdas/shared/catalogue';
+import { ItemClient } from '../lambdas/shared/db/item-client';
 import { ensureTables } from '../lambdas/shared/db/tables';
 import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 import { ensureTopics } from '../lambdas/topic-admin/topics';
@@ -124,7 +124,7 @@ export class LocalInfrastructure {
     const client = new DynamoDBClient({ endpoint: this.dynamoEndpoint });
     try {
       await ensureTables(client, localTableName);
-      const seeded = await seedCatalogue(DynamoDBDocumentClient.from(client), localTableName('inventory'));
+      const seeded = await seedCatalogue(new ItemClient(client), localTableName('inventory'));
       log(
         `Tables ready (${TABLES.length}); catalogue ${seeded > 0 ? `seeded with ${seeded} products` : 'kept as it was'}.`,
       );

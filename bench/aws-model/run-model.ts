@@ -20,6 +20,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { seedCatalogue } from '../../lambdas/shared/catalogue';
+import { ItemClient } from '../../lambdas/shared/db/item-client';
 import { ensureTables } from '../../lambdas/shared/db/tables';
 import { Kafka, logLevel } from '../../lambdas/shared/kafka/driver';
 import type { KafkaBatchResponse } from '../../lambdas/shared/kafka/msk-event';
@@ -414,7 +415,7 @@ async function startServers(options: AwsModelOptions, stops: Stops): Promise<Ser
   });
   stops.push(() => client.destroy());
   await ensureTables(client, modelTable);
-  await seedCatalogue(DynamoDBDocumentClient.from(client), modelTable('inventory'));
+  await seedCatalogue(new ItemClient(client), modelTable('inventory'));
   return {
     bootstrapServers: broker.bootstrapServers,
     kafka,

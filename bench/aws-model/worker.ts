@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   }
   const spec = SERVICE_SPECS[service];
   const model = new RemoteCallModel();
-  // The same clients the handler module gets: both are created once per process.
+  // The same clients the handler module gets: both are created once per process. Wrapped before
+  // the first call, since the DynamoDB client caches its middleware stack (lambdas/shared/aws-clients.ts).
   model.instrumentDynamo(dynamoClient());
   model.instrumentKafka(sharedProducer(service), (topic) => deadLetterTopics.has(topic));
   if (spec.notifies) {

@@ -9,9 +9,10 @@
  *   product      pk = "SKU#<sku>", sk = "PRODUCT": the catalogue fields (lambdas/shared/catalogue.ts),
  *                plus `take#<orderId>` / `give#<orderId>` = {quantity, token, at} per step in flight
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { PRODUCT_ATTRIBUTES, productKey } from '../shared/catalogue';
 import { batchGetItems } from '../shared/db/batch-get';
+import type { ItemClient, UpdateItemInput } from '../shared/db/item-client';
 import {
   type NewReservation,
   type ProductState,
@@ -62,16 +63,21 @@ export function stepAttribute(kind: StepKind, orderId: string): string {
 }
 
 export function dynamoInventoryStore(
-  documents: DynamoDBDocumentClient,
+  items: ItemClient,
   tableName: string,
   now: () => Date = () => new Date(),
 ): InventoryStore {
-  return new DynamoInventoryStore(documents, tableName, now);
+  return new DynamoInventoryStore(items, tableName, now);
+}
+
+/** A conditional update that was applied, with the attributes its `ReturnValues` asked for. */
+interface Updated {
+  readonly attributes: Record<string, unknown> | undefined;
 }
 
 class DynamoInventoryStore implements InventoryStore {
   constructor(
-    private readonly documents: DynamoDBDocumentClient,
+    private readonly items: ItemClient,
     private readonly tableName: string,
     private readonly now: () => Date,
   ) {}
@@ -80,17 +86,15 @@ class DynamoInventoryStore implements InventoryStore {
     const at = this.now().toISOString();
     const fields = { ...record, createdAt: at, updatedAt: at, expiration: this.expiration() };
     const names = Object.keys(fields);
-    const response = await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: reservationKey(record.orderId),
-        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :f${i})`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
-        ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:f${i}`, value])),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return response.Attributes ? toReservation(response.Attributes) : undefined;
+    const old = await this.items.update({
+      TableName: this.tableName,
+      Key: reservationKey(record.orderId),
+      UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :f${i})`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:f${i}`, value])),
+      ReturnValues: 'ALL_OLD',
+    });
+    return old ? toReservation(old) : undefined;
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
@@ -124,7 +128,7 @@ class DynamoInventoryStore implements InventoryStore {
       ExpressionAttributeValues: { ':q': step.quantity, ':step': stepValue(step) },
       ReturnValues: 'ALL_NEW',
     });
-    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+    return response?.attributes ? toProductState(response.attributes) : undefined;
   }
 
   async prepareGive(sku: string, step: Step): Promise<boolean> {
@@ -153,7 +157,7 @@ class DynamoInventoryStore implements InventoryStore {
       ExpressionAttributeValues: { ':token': step.token, ':q': step.quantity },
       ReturnValues: 'ALL_NEW',
     });
-    return response?.Attributes ? toProductState(response.Attributes) : undefined;
+    return response?.attributes ? toProductState(response.attributes) : undefined;
   }
 
   async products(skus: readonly string[]): Promise<Map<string, ProductState>> {
@@ -162,9 +166,9 @@ class DynamoInventoryStore implements InventoryStore {
   }
 
   /** An UpdateItem that answers undefined instead of throwing when its condition fails. */
-  private async update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+  private async update(input: Omit<UpdateItemInput, 'TableName'>): Promise<Updated | undefined> {
     try {
-      return await this.documents.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return { attributes: await this.items.update({ TableName: this.tableName, ...input }) };
     } catch (error) {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
       throw error;
@@ -172,7 +176,7 @@ class DynamoInventoryStore implements InventoryStore {
   }
 
   private async read(keys: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
-    return keys.length > 0 ? batchGetItems(this.documents, this.tableName, keys, { consistent: true }) : [];
+    return keys.length > 0 ? batchGetItems(this.items, this.tableName, keys, { consistent: true }) : [];
   }
 
   private expiration(): number {

@@ -3,9 +3,8 @@
  * dependencies once per execution environment and hands each request to the instrumented router.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { documentClient, dynamoClient } from '../shared/aws-clients';
+import { dynamoClient, itemClient } from '../shared/aws-clients';
 import { getProducts } from '../shared/catalogue';
 import { tableNamesOf } from '../shared/env';
 import { sharedProducer } from '../shared/kafka/kafka-handler';
@@ -20,10 +19,8 @@ const tables = tableNamesOf(SERVICE);
 
 const deps: OrderApiDeps = {
   publisher: sharedProducer(SERVICE),
-  products: (skus) => getProducts(documentClient(), tables.inventory, skus),
-  orderView: async (orderId) =>
-    (await documentClient().send(new GetCommand({ TableName: tables.orders, Key: { orderId }, ConsistentRead: true })))
-      .Item,
+  products: (skus) => getProducts(itemClient(), tables.inventory, skus),
+  orderView: (orderId) => itemClient().get({ TableName: tables.orders, Key: { orderId }, ConsistentRead: true }),
   requestIdempotency: dynamoRequestIdempotency({ client: dynamoClient(), tableName: tables.idempotency }),
   newOrderId: () => `ord_${ulid()}`,
   newUserId: () => `usr_${ulid()}`,

@@ -3,7 +3,7 @@
  * write replaces the whole item under an optimistic lock on `version`, a single-item conditional
  * write: no transactions, so dynalite runs the same code locally.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ItemClient } from '../shared/db/item-client';
 import type { OrderViewItem } from './view';
 
 export type SaveResult = 'saved' | 'conflict';
@@ -17,14 +17,12 @@ export interface OrderViewStore {
   save(item: OrderViewItem, expectedVersion: number | undefined): Promise<SaveResult>;
 }
 
-export function dynamoOrderViewStore(client: DynamoDBDocumentClient, tableName: string): OrderViewStore {
+export function dynamoOrderViewStore(items: ItemClient, tableName: string): OrderViewStore {
   return {
     async get(orderId) {
       // Consistent: a read after a lost conditional write must see the winner's item.
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }),
-      );
-      return Item ? toItem(Item) : undefined;
+      const item = await items.get({ TableName: tableName, Key: { orderId }, ConsistentRead: true });
+      return item ? toItem(item) : undefined;
     },
 
     async save(item, expectedVersion) {
@@ -37,7 +35,7 @@ export function dynamoOrderViewStore(client: DynamoDBDocumentClient, tableName: 
               ExpressionAttributeValues: { ':expected': expectedVersion },
             };
       try {
-        await client.send(new PutCommand({ TableName: tableName, Item: item, ...condition }));
+        await items.put({ TableName: tableName, Item: item, ...condition });
         return 'saved';
       } catch (error) {
         if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'conflict';

@@ -6,18 +6,16 @@
  * `correlationId`, `updatedAt`; for an attempted charge also `paymentId`, `amountCents`, `currency`,
  * `decidedAt`; `failureReason` when DECLINED; `refundId` and `refundedAt` once REFUNDED.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ItemClient } from '../shared/db/item-client';
 import type { PaymentRecord, PaymentStatus, PaymentStore, RefundDetails } from './core';
 
 const STATUSES: readonly PaymentStatus[] = ['CHARGED', 'DECLINED', 'REFUNDED', 'CANCELLED_BEFORE_CHARGE'];
 
-export function dynamoPaymentStore(client: DynamoDBDocumentClient, tableName: string): PaymentStore {
+export function dynamoPaymentStore(items: ItemClient, tableName: string): PaymentStore {
   // Consistent reads: a read that follows a lost conditional write must see the winner's item.
   const get = async (orderId: string): Promise<PaymentRecord | undefined> => {
-    const { Item } = await client.send(
-      new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }),
-    );
-    return Item ? toRecord(Item) : undefined;
+    const item = await items.get({ TableName: tableName, Key: { orderId }, ConsistentRead: true });
+    return item ? toRecord(item) : undefined;
   };
 
   /** After a lost conditional write the item exists, unless something deleted it: worth a retry then. */
@@ -32,13 +30,11 @@ export function dynamoPaymentStore(client: DynamoDBDocumentClient, tableName: st
 
     async putIfAbsent(record) {
       try {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: record,
-            ConditionExpression: 'attribute_not_exists(orderId)',
-          }),
-        );
+        await items.put({
+          TableName: tableName,
+          Item: { ...record },
+          ConditionExpression: 'attribute_not_exists(orderId)',
+        });
         return record;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -48,23 +44,21 @@ export function dynamoPaymentStore(client: DynamoDBDocumentClient, tableName: st
 
     async refundIfCharged(orderId: string, refund: RefundDetails) {
       try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { orderId },
-            UpdateExpression: 'SET #status = :refunded, refundId = :refundId, refundedAt = :at, updatedAt = :at',
-            ConditionExpression: '#status = :charged',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':refunded': 'REFUNDED',
-              ':charged': 'CHARGED',
-              ':refundId': refund.refundId,
-              ':at': refund.refundedAt,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes ? toRecord(Attributes) : get(orderId);
+        const attributes = await items.update({
+          TableName: tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET #status = :refunded, refundId = :refundId, refundedAt = :at, updatedAt = :at',
+          ConditionExpression: '#status = :charged',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':refunded': 'REFUNDED',
+            ':charged': 'CHARGED',
+            ':refundId': refund.refundId,
+            ':at': refund.refundedAt,
+          },
+          ReturnValues: 'ALL_NEW',
+        });
+        return attributes ? toRecord(attributes) : get(orderId);
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         return get(orderId);

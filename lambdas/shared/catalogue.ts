@@ -8,9 +8,9 @@
  * given back, the item also carries that order's step in flight (`take#<orderId>`, `give#<orderId>`:
  * lambdas/inventory/reservation.ts), and nothing else: its size does not grow with the orders sold.
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { batchGetItems } from './db/batch-get';
+import type { ItemClient } from './db/item-client';
 
 export interface Product {
   readonly sku: string;
@@ -33,20 +33,18 @@ export { productKey, SEED_CATALOGUE };
 
 /** Writes the seed products that are missing; existing stock is left as it is. */
 export async function seedCatalogue(
-  documents: DynamoDBDocumentClient,
+  items: ItemClient,
   tableName: string,
   products: readonly Product[] = SEED_CATALOGUE,
 ): Promise<number> {
   let written = 0;
   for (const product of products) {
     try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { ...productKey(product.sku), ...product },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await items.put({
+        TableName: tableName,
+        Item: { ...productKey(product.sku), ...product },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       written++;
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -57,11 +55,11 @@ export async function seedCatalogue(
 
 /** Reads products by SKU, catalogue attributes only (unknown SKUs are simply absent from the result). */
 export async function getProducts(
-  documents: DynamoDBDocumentClient,
+  items: ItemClient,
   tableName: string,
   skus: readonly string[],
 ): Promise<Map<string, Product>> {
   const keys = [...new Set(skus)].map(productKey);
-  const items = await batchGetItems(documents, tableName, keys, { attributes: PRODUCT_ATTRIBUTES });
-  return new Map(items.map((item) => [item.sku as string, item as unknown as Product]));
+  const found = await batchGetItems(items, tableName, keys, { attributes: PRODUCT_ATTRIBUTES });
+  return new Map(found.map((item) => [item.sku as string, item as unknown as Product]));
 }

@@ -163,7 +163,10 @@ export class ReliabilityHarness {
 /**
  * A crash right after a conditional DynamoDB write succeeded, before anything is published: on the
  * functions' shared DynamoDB client (created when their modules loaded), through the SDK's own
- * extension point. Installed once per process; the injector decides when it fires.
+ * extension point. Installed once per process, before the functions' first call: that client
+ * caches its middleware stack at its first call of each command (lambdas/shared/aws-clients.ts), so
+ * a middleware added later would not be seen. The injector decides when it fires; a scenario whose
+ * crashes never happened fails its check that every fault took effect.
  */
 function installCrashAfterWrite(faults: FaultInjector): void {
   const stack = dynamoClient().middlewareStack;

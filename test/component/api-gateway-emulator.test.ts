@@ -879,7 +879,7 @@ describe('ApiGatewayEmulator', () => {
 
     beforeAll(async () => {
       dynamo = await startDynamo();
-      await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'));
+      await seedCatalogue(dynamo.items, dynamo.tableName('inventory'));
     });
     afterAll(async () => dynamo.stop());
 
@@ -887,7 +887,7 @@ describe('ApiGatewayEmulator', () => {
       let ids = 0;
       const deps: OrderApiDeps = {
         publisher,
-        products: (skus) => getProducts(dynamo.documents, dynamo.tableName('inventory'), skus),
+        products: (skus) => getProducts(dynamo.items, dynamo.tableName('inventory'), skus),
         orderView: async (orderId) =>
           (
             await dynamo.documents.send(

@@ -123,7 +123,7 @@ describe('payment handler instrumentation (dynalite, real Powertools)', () => {
     const handler = instrumentedConsumer(
       ({ log, publisher }) =>
         paymentHandlers({
-          store: dynamoPaymentStore(dynamo.documents, dynamo.tableName('payments')),
+          store: dynamoPaymentStore(dynamo.items, dynamo.tableName('payments')),
           publisher,
           logger: log,
         }),
@@ -238,7 +238,7 @@ describe('order API instrumentation (dynalite, real Powertools)', () => {
   let instruments: Instruments;
   beforeAll(async () => {
     dynamo = await startDynamo();
-    await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'));
+    await seedCatalogue(dynamo.items, dynamo.tableName('inventory'));
   });
   afterAll(async () => dynamo.stop());
 
@@ -248,7 +248,7 @@ describe('order API instrumentation (dynalite, real Powertools)', () => {
     const { logger } = instruments;
     deps = {
       publisher: new InMemoryPublisher(),
-      products: (skus) => getProducts(dynamo.documents, dynamo.tableName('inventory'), skus),
+      products: (skus) => getProducts(dynamo.items, dynamo.tableName('inventory'), skus),
       orderView: async () => undefined,
       requestIdempotency: dynamoRequestIdempotency({
         client: dynamo.client,

@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type InventoryHandlers,
   inventoryHandlers,
@@ -21,6 +21,7 @@ import {
   stepAttribute,
 } from '../../lambdas/inventory/store';
 import { getProducts, productKey, SEED_CATALOGUE, seedCatalogue } from '../../lambdas/shared/catalogue';
+import { ItemClient } from '../../lambdas/shared/db/item-client';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { EventData } from '../../lambdas/shared/events/types.generated';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
@@ -136,9 +137,9 @@ let handlers: InventoryHandlers;
 beforeEach(async () => {
   dynamo = await startDynamo();
   table = dynamo.tableName('inventory');
-  await seedCatalogue(dynamo.documents, table);
-  await seedCatalogue(dynamo.documents, table, SCARCE);
-  store = dynamoInventoryStore(dynamo.documents, table);
+  await seedCatalogue(dynamo.items, table);
+  await seedCatalogue(dynamo.items, table, SCARCE);
+  store = dynamoInventoryStore(dynamo.items, table);
   publisher = new InMemoryPublisher();
   handlers = inventoryHandlers({ store, publisher, logger: quietLogger });
 });
@@ -319,10 +320,9 @@ function attempt(options: AttemptOptions = {}): Attempt {
     },
     { step: 'initialize', name: 'attemptFaults' },
   );
-  const documents = DynamoDBDocumentClient.from(client);
   return {
     handlers: inventoryHandlers({
-      store: dynamoInventoryStore(documents, table),
+      store: dynamoInventoryStore(new ItemClient(client), table),
       publisher: options.publisher ?? publisher,
       logger: quietLogger,
       ...(options.now ? { now: options.now } : {}),
@@ -524,7 +524,7 @@ describe('inventory: reserving an order', () => {
     ]);
     expect(await stockOf('SKU-002')).toEqual([1_000, 0]);
     expect(await stockOf('SKU-LOW')).toEqual([3, 0]);
-    expect((await getProducts(dynamo.documents, table, ['SKU-NOPE'])).size).toBe(0);
+    expect((await getProducts(dynamo.items, table, ['SKU-NOPE'])).size).toBe(0);
   });
 
   it('takes the stock once when the same OrderCreated is delivered twice, and re-publishes the same ids', async () => {
@@ -1274,7 +1274,7 @@ describe('inventory: bounded state', () => {
   it('keeps the product item and the order API’s read of it flat over 2,000 orders of one SKU', async () => {
     // Prepare: a client that asks DynamoDB what each call consumed, and notes the steps each write saw.
     const HOT = { sku: 'SKU-HOT', name: 'Hot seller', priceCents: 500, currency: 'GBP', available: 9_999 };
-    await seedCatalogue(dynamo.documents, table, [HOT]);
+    await seedCatalogue(dynamo.items, table, [HOT]);
     const client = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: 'local',
@@ -1302,8 +1302,8 @@ describe('inventory: bounded state', () => {
       },
       { step: 'initialize', name: 'capacity' },
     );
-    const documents = DynamoDBDocumentClient.from(client);
-    const measuredStore = dynamoInventoryStore(documents, table);
+    const items = new ItemClient(client);
+    const measuredStore = dynamoInventoryStore(items, table);
     const idleAt = new Date().toISOString();
     const measured = inventoryHandlers({
       store: measuredStore,
@@ -1313,7 +1313,7 @@ describe('inventory: bounded state', () => {
     const idle = await serializedProduct(HOT.sku);
     const apiRead = async () => {
       readUnits.length = 0;
-      const read = JSON.stringify([...(await getProducts(documents, table, [HOT.sku])).values()]);
+      const read = JSON.stringify([...(await getProducts(items, table, [HOT.sku])).values()]);
       return { bytes: read.length, units: readUnits.reduce((a, b) => a + b, 0) };
     };
     const firstApiRead = await apiRead();

@@ -279,10 +279,10 @@ describe('order API edge: properties over generated requests', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamo();
-    await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'));
+    await seedCatalogue(dynamo.items, dynamo.tableName('inventory'));
     deps = {
       publisher,
-      products: (skus) => getProducts(dynamo.documents, dynamo.tableName('inventory'), skus),
+      products: (skus) => getProducts(dynamo.items, dynamo.tableName('inventory'), skus),
       orderView: async (orderId) =>
         (
           await dynamo.documents.send(

@@ -124,7 +124,7 @@ describe('Function: routeRequest (order API over dynalite)', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamo();
-    await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'));
+    await seedCatalogue(dynamo.items, dynamo.tableName('inventory'));
   });
   afterAll(async () => dynamo.stop());
 
@@ -138,7 +138,7 @@ describe('Function: routeRequest (order API over dynalite)', () => {
     const counters = { order: 0, user: 0, correlation: 0 };
     const deps: OrderApiDeps = {
       publisher: options.publisher ?? publisher,
-      products: (skus) => getProducts(dynamo.documents, dynamo.tableName('inventory'), skus),
+      products: (skus) => getProducts(dynamo.items, dynamo.tableName('inventory'), skus),
       orderView: async (orderId) =>
         (
           await dynamo.documents.send(
@@ -401,7 +401,7 @@ describe('Function: routeRequest (order API over dynalite)', () => {
     it('answers an order mixing currencies 400', async () => {
       // Prepare
       const { deps, publisher } = harness();
-      await seedCatalogue(dynamo.documents, dynamo.tableName('inventory'), [
+      await seedCatalogue(dynamo.items, dynamo.tableName('inventory'), [
         { sku: 'SKU-USD1', name: 'Priced in dollars', priceCents: 1_250, currency: 'USD', available: 10 },
       ]);
       const body = orderBody();

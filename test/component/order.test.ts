@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type OrderHandlers, orderHandlers } from '../../lambdas/order/core';
 import { dynamoOrderViewStore, type OrderViewStore, type SaveResult } from '../../lambdas/order/store';
 import {
@@ -9,6 +9,7 @@ import {
   type SagaEventName,
   toPublicView,
 } from '../../lambdas/order/view';
+import { ItemClient } from '../../lambdas/shared/db/item-client';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import type { CloudEvent } from '../../lambdas/shared/events/validation';
 import { proofInDomainWrites } from '../../lambdas/shared/idempotency';
@@ -109,7 +110,7 @@ describe('order service (dynalite)', () => {
   afterAll(async () => dynamo.stop());
 
   beforeEach(() => {
-    store = dynamoOrderViewStore(dynamo.documents, dynamo.tableName('orders'));
+    store = dynamoOrderViewStore(dynamo.items, dynamo.tableName('orders'));
     publisher = new InMemoryPublisher();
     handlers = orderHandlers({ store, publisher, logger: silentLogger });
   });
@@ -585,7 +586,7 @@ describe('order service (dynalite)', () => {
         { step: 'initialize', name: 'countCalls' },
       );
       const counting = orderHandlers({
-        store: dynamoOrderViewStore(DynamoDBDocumentClient.from(client), dynamo.tableName('orders')),
+        store: dynamoOrderViewStore(new ItemClient(client), dynamo.tableName('orders')),
         publisher,
         logger: silentLogger,
       });

@@ -74,7 +74,7 @@ describe('payment service (dynalite)', () => {
   afterAll(async () => dynamo.stop());
 
   beforeEach(() => {
-    store = dynamoPaymentStore(dynamo.documents, dynamo.tableName('payments'));
+    store = dynamoPaymentStore(dynamo.items, dynamo.tableName('payments'));
     publisher = new InMemoryPublisher();
     handlers = paymentHandlers({ store, publisher, logger: silentLogger, now: tickingClock() });
   });

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ItemClient } from '../../lambdas/shared/db/item-client';
 import { ensureTables } from '../../lambdas/shared/db/tables';
 import type { TableName } from '../../lib/topology';
 
@@ -23,7 +24,10 @@ const dynalite = require('dynalite') as (options: {
 export interface TestDynamo {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
+  /** For a test's own reads and writes. */
   readonly documents: DynamoDBDocumentClient;
+  /** What the functions are given: items over a client that caches its middleware stack, as deployed. */
+  readonly items: ItemClient;
   /** Physical table name of a topology table. */
   readonly tableName: (table: TableName) => string;
   stop(): Promise<void>;
@@ -38,15 +42,23 @@ export async function startDynamo(): Promise<TestDynamo> {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const cached = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    cacheMiddleware: true,
+  });
   const tableName = (table: TableName) => `test-${table}`;
   await ensureTables(client, tableName);
   return {
     endpoint,
     client,
     documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    items: new ItemClient(cached),
     tableName,
     async stop() {
       client.destroy();
+      cached.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,5 +1,5 @@
 /** Reading many items of one table in one BatchGetItem, asking again for the keys DynamoDB left unprocessed. */
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ItemClient, NativeItem } from './item-client';
 
 export interface BatchGetOptions {
   /** A strongly consistent read: sees every write acknowledged before it. */
@@ -14,7 +14,7 @@ const ATTEMPTS = 5;
 
 /** The items found for `keys`, in no particular order; keys with no item are simply absent. */
 export async function batchGetItems(
-  documents: DynamoDBDocumentClient,
+  items: ItemClient,
   tableName: string,
   keys: readonly Record<string, string>[],
   options: BatchGetOptions = {},
@@ -27,15 +27,16 @@ export async function batchGetItems(
       }
     : {};
   const found: Record<string, unknown>[] = [];
-  let pending = [...keys];
+  let pending: readonly NativeItem[] = keys;
   for (let attempt = 0; pending.length > 0 && attempt < ATTEMPTS; attempt++) {
-    const response = await documents.send(
-      new BatchGetCommand({
-        RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistent ?? false, ...projection } },
-      }),
-    );
-    found.push(...((response.Responses?.[tableName] ?? []) as Record<string, unknown>[]));
-    pending = (response.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, string>[];
+    const response = await items.batchGet({
+      TableName: tableName,
+      Keys: pending,
+      ConsistentRead: options.consistent ?? false,
+      ...projection,
+    });
+    found.push(...response.items);
+    pending = response.unprocessedKeys;
   }
   if (pending.length > 0) {
     throw new Error(

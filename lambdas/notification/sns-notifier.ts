@@ -25,10 +25,14 @@ let client: SNSClient | undefined;
 /**
  * One client per execution environment, so its connections are reused across invocations; traced on
  * AWS; signed with the environment credentials Lambda provides; no call after the invocation's deadline.
+ * Its middleware stack is resolved once, as the DynamoDB client's (../shared/aws-clients.ts says
+ * what that saves and what it asks of code that adds middleware).
  */
 export function sharedSnsClient(): SNSClient {
   client ??= tracer.captureAWSv3Client(
-    refuseCallsPastInvocationDeadline(new SNSClient({ maxAttempts: 3, credentials: environmentCredentials })),
+    refuseCallsPastInvocationDeadline(
+      new SNSClient({ maxAttempts: 3, credentials: environmentCredentials, cacheMiddleware: true }),
+    ),
   );
   return client;
 }

@@ -9,7 +9,6 @@
  *   product      pk = "SKU#<sku>", sk = "PRODUCT": the catalogue fields (lambdas/shared/catalogue.ts),
  *                plus `take#<orderId>` / `give#<orderId>` = {quantity, token, at} per step in flight
  */
-
 import { PRODUCT_ATTRIBUTES, productKey } from '../shared/catalogue';
 import { batchGetItems } from '../shared/db/batch-get';
 import type { ItemClient, UpdateItemInput } from '../shared/db/item-client';

@@ -32,7 +32,7 @@ export function dynamoPaymentStore(items: ItemClient, tableName: string): Paymen
       try {
         await items.put({
           TableName: tableName,
-          Item: { ...record },
+          Item: record,
           ConditionExpression: 'attribute_not_exists(orderId)',
         });
         return record;

@@ -8,7 +8,7 @@
  * with it, once per command class (the option's own documentation, @smithy/core
  * `SmithyConfiguration.cacheMiddleware`: "the additional time saved (0-1ms per request)"). Measured
  * on this project's calls: 653 µs of CPU per call against 842 through the document client
- * (docs/TUNING.md, "DynamoDB calls: the SDK's cost per call").
+ * (docs/TUNING.md, "The SDK's cost per call").
  *
  * Values are converted as the document client converted them here: `marshall` with undefined
  * values removed (its `removeUndefinedValues: true`) for keys, items and expression values, and

@@ -134,10 +134,14 @@ export function formatMoney(minorUnits: number, currency: string): string {
  * largest own cost in a profile of the local pipeline), so each currency's is kept; at most a
  * few dozen, since a schema-valid currency is any three capitals.
  */
-const moneyFormats = new Map<string, { readonly format: Intl.NumberFormat; readonly decimals: number }>();
+interface MoneyFormat {
+  readonly format: Intl.NumberFormat;
+  readonly decimals: number;
+}
+const moneyFormats = new Map<string, MoneyFormat>();
 const MONEY_FORMATS_KEPT = 32;
 
-function moneyFormatOf(currency: string): { readonly format: Intl.NumberFormat; readonly decimals: number } {
+function moneyFormatOf(currency: string): MoneyFormat {
   let kept = moneyFormats.get(currency);
   if (!kept) {
     const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency });

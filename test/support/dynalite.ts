@@ -37,17 +37,9 @@ export async function startDynamo(): Promise<TestDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${server.address().port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const cached = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    cacheMiddleware: true,
-  });
+  const options = { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const client = new DynamoDBClient(options);
+  const cached = new DynamoDBClient({ ...options, cacheMiddleware: true });
   const tableName = (table: TableName) => `test-${table}`;
   await ensureTables(client, tableName);
   return {

@@ -7,7 +7,11 @@
  * MSK's signed tokens).
  */
 
+/// <reference path="../../lambdas/shared/kafka/kafkajs-internals.d.ts" />
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+// biome-ignore lint/style/noRestrictedImports: the test counts the wake-ups of the class lambdas/shared/kafka/request-queue-timer.ts mends.
+import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import type { KafkaSettings } from '../../lambdas/shared/env';
 import { createEvent } from '../../lambdas/shared/events/envelope';
 import { kafkaConfig } from '../../lambdas/shared/kafka/connection';
@@ -126,6 +130,31 @@ describe('the producer-only Kafka client against a real broker', () => {
       expect(context.producerEpoch).toBeGreaterThanOrEqual(0);
       expect(context.firstSequence).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('leaves its connections asleep between sends (no 1 ms re-check of an empty request queue)', async () => {
+    // Prepare: a producer that has sent, so every connection it opened has had answers.
+    const topic = await newTopic(admin, 'quiet');
+    const producer = new KafkaProducer(new ProducerOnlyKafka(kafkaConfig('producer-driver-quiet', plaintext)));
+    const check = RequestQueue.prototype.checkPendingRequests;
+    let checks = 0;
+    try {
+      await producer.send(topic, [toKafkaMessage(userRegistered(6))]);
+      RequestQueue.prototype.checkPendingRequests = function counted(this: RequestQueue) {
+        checks++;
+        check.call(this);
+      };
+
+      // Act: a second of nothing to send
+      await sleep(1_000);
+    } finally {
+      RequestQueue.prototype.checkPendingRequests = check;
+      await producer.disconnect();
+    }
+
+    // Assess: kafkajs 2.2.4 unmended re-checks every queue about 800 times in that second (this
+    // producer's connections and the admin's); mended, only a request's answer makes a check.
+    expect(checks).toBeLessThan(20);
   });
 
   it('authenticates with SASL OAUTHBEARER, taking its token from the configured provider', async () => {

@@ -4,6 +4,9 @@
  * direct import), so moving to another client changes this file and the few adapters in this
  * folder, not every module that handles a record.
  */
+// kafkajs's request queue, mended before any client is made (see the module).
+import './request-queue-timer';
+
 export type {
   Admin,
   Consumer,

@@ -79,3 +79,40 @@ declare module 'kafkajs/src/producer/partitioners/index.js' {
   const partitioners: typeof Partitioners;
   export default partitioners;
 }
+
+declare module 'kafkajs/src/network/requestQueue/index.js' {
+  /** One broker connection's queue of requests (the parts ./request-queue-timer.ts touches). */
+  export default class RequestQueue {
+    constructor(options: {
+      instrumentationEmitter: unknown;
+      maxInFlightRequests: number | null;
+      requestTimeout: number;
+      enforceRequestTimeout: boolean;
+      clientId: string;
+      broker: string;
+      logger: import('kafkajs').Logger;
+      isConnected: () => boolean;
+    });
+    pending: unknown[];
+    throttledUntil: number;
+    throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+    push(request: {
+      entry: {
+        correlationId: number;
+        apiKey: number;
+        apiName: string;
+        apiVersion: number;
+        resolve: (answer: unknown) => void;
+        reject: (error: unknown) => void;
+      };
+      expectResponse: boolean;
+      requestTimeout?: number;
+      sendRequest: () => void;
+    }): void;
+    fulfillRequest(response: { correlationId: number; payload: Buffer | null; size: number }): void;
+    maybeThrottle(clientSideThrottleTime: number | null): void;
+    checkPendingRequests(): void;
+    scheduleCheckPendingRequests(): void;
+    destroy(): void;
+  }
+}

@@ -20,6 +20,8 @@ import { createLogger, LEVELS } from 'kafkajs/src/loggers/index.js';
 import defaultSocketFactory from 'kafkajs/src/network/socketFactory.js';
 import createProducer from 'kafkajs/src/producer/index.js';
 import partitioners from 'kafkajs/src/producer/partitioners/index.js';
+// kafkajs's request queue, mended before any producer is made (see the module).
+import './request-queue-timer';
 
 export type { KafkaConfig, Message, Producer, ProducerConfig } from 'kafkajs';
 

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { helpText } from '../local/help';
 import { LocalSetupError } from '../local/kafka-broker';
+import { nodeVersionWarning } from '../local/node-version';
 import { localDir } from '../local/paths';
 import { LocalRuntime } from '../local/runtime';
 import { sampleOrderRequest } from '../local/samples';
@@ -18,8 +19,9 @@ function reset(dir: string): void {
   console.log(`Local state deleted from ${dir} (the Kafka download is kept).`);
 }
 
-// The AWS SDK warns on every start that releases after January 2027 need Node 22; the functions run
-// Node 22 on AWS, and the notice says nothing about the local pipeline, so keep it off the console.
+// Started outside npm on an older Node.js, the AWS SDK warns on every start that releases after
+// January 2027 need Node 22. The functions run Node 24 on AWS, and `npm start` warns itself about
+// the Node.js it runs on (local/node-version.ts), so keep the SDK's notice off the console.
 const defaultWarningListeners = process.listeners('warning');
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
   const unknown = args.filter((a) => a !== '--json' && a !== '--no-watch');
   if (unknown.length > 0) throw new LocalSetupError(`Unknown option ${unknown.join(' ')}; see npm start -- --help.`);
 
+  const versionWarning = nodeVersionWarning();
+  if (versionWarning) console.warn(`Warning: ${versionWarning}`);
   const apiPort = port('PORT', 3000);
   const runtime = new LocalRuntime({
     dir,

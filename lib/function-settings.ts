@@ -32,9 +32,14 @@ export function nodeOnArm(memoryMb: number, timeoutSeconds: number): FunctionSet
 
 /** The esbuild target that matches a Lambda Node.js runtime: `nodejs24.x` → `node24`. */
 export function esbuildTarget(runtime: LambdaRuntime): string {
+  return `node${lambdaNodeMajor(runtime)}`;
+}
+
+/** The Node.js major of a Lambda runtime: `nodejs24.x` → 24. */
+export function lambdaNodeMajor(runtime: LambdaRuntime = LAMBDA_NODE_RUNTIME): number {
   const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
   if (!major) throw new Error(`${runtime} is not a Lambda Node.js runtime identifier (nodejs<major>.x)`);
-  return `node${major}`;
+  return Number(major);
 }
 
 /**

@@ -104,6 +104,8 @@ export interface Remeasured {
   readonly command: string;
   readonly plan: Record<string, number>;
   readonly loadAverageAtStart: string;
+  /** The Node.js it ran on (absent from results written before it was recorded). */
+  readonly node?: string;
 }
 
 const planText = (plan: Record<string, number>) =>
@@ -113,7 +115,7 @@ const planText = (plan: Record<string, number>) =>
 
 /** The line that says a section was measured again, apart from the run above. */
 const remeasuredLine = (again: Remeasured) =>
-  `Re-measured ${again.date} with \`${again.command}\` (plan: ${planText(again.plan)}; load average at start ${again.loadAverageAtStart});`;
+  `Re-measured ${again.date} with \`${again.command}\` (plan: ${planText(again.plan)}; load average at start ${again.loadAverageAtStart}${again.node ? `; Node.js ${again.node}` : ''});`;
 
 export interface GoalCheck {
   readonly figure: string;

@@ -164,7 +164,13 @@ async function remeasureBundles(): Promise<void> {
     ...last,
     meta: {
       ...last.meta,
-      bundlesRemeasured: { date, command, plan: { initRounds: PLAN.initRounds }, loadAverageAtStart },
+      bundlesRemeasured: {
+        date,
+        command,
+        plan: { initRounds: PLAN.initRounds },
+        loadAverageAtStart,
+        node: process.version,
+      },
     },
     bundles,
   };
@@ -189,7 +195,13 @@ async function remeasureLocal(): Promise<void> {
     ...last,
     meta: {
       ...last.meta,
-      localRemeasured: { date, command, plan: { ...plan, latencyRate: LATENCY_RATE }, loadAverageAtStart },
+      localRemeasured: {
+        date,
+        command,
+        plan: { ...plan, latencyRate: LATENCY_RATE },
+        loadAverageAtStart,
+        node: process.version,
+      },
     },
     perRecord,
     endToEnd,

@@ -173,6 +173,24 @@ describe('bench goals', () => {
     );
   });
 
+  it('names the Node.js a re-measured section ran on, when it was recorded', () => {
+    // Prepare
+    const base = results({});
+    const again = {
+      date: '2026-12-02T00:00:00.000Z',
+      command: 'npm run bench -- --only=local',
+      plan: { throughputOrders: 1000 },
+      loadAverageAtStart: '0.5 0.5 0.5',
+      node: 'v24.21.0',
+    };
+
+    // Act
+    const markdown = renderMarkdown({ ...base, meta: { ...base.meta, localRemeasured: again } });
+
+    // Assess
+    expect(markdown).toContain('(plan: throughputOrders 1000; load average at start 0.5 0.5 0.5; Node.js v24.21.0);');
+  });
+
   it('says when the bundles were re-measured apart from the rest of the run', () => {
     // Prepare
     const base = results({});

@@ -12,7 +12,7 @@
  * bench/aws-model-baseline.json, the "before" that BENCHMARKS.md shows beside every later run.
  */
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -287,11 +287,25 @@ function measureTests(startupEnv: NodeJS.ProcessEnv): Results['tests'] {
   // A failing suite is reported beside its time rather than losing the rest of the run's figures.
   mkdirSync(OUT, { recursive: true });
   const start = performance.now();
-  const run = spawnSync('npx', ['jest'], { cwd: REPO_ROOT, env: { ...startupEnv, ...env }, encoding: 'utf8' });
+  // Straight into the log file: the suite writes megabytes, past what spawnSync buffers (1 MiB, after
+  // which it kills the child and reports no exit status).
+  const logFd = openSync(TESTS_LOG, 'w');
+  let run: ReturnType<typeof spawnSync>;
+  try {
+    run = spawnSync('npx', ['jest'], {
+      cwd: REPO_ROOT,
+      env: { ...startupEnv, ...env },
+      stdio: ['ignore', logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
   const ms = performance.now() - start;
-  writeFileSync(TESTS_LOG, `${run.stdout ?? ''}${run.stderr ?? ''}`);
   const passed = run.status === 0;
-  if (!passed) log(`tests: the suite FAILED (exit ${run.status}); see ${relative(REPO_ROOT, TESTS_LOG)}`);
+  if (!passed) {
+    const how = run.status === null ? `stopped by ${run.signal ?? 'an error'}` : `exit ${run.status}`;
+    log(`tests: the suite FAILED (${how}); see ${relative(REPO_ROOT, TESTS_LOG)}`);
+  }
   return { full: { command: 'jest (every project)', ms, measuredAt: new Date().toISOString(), reused: false, passed } };
 }
 

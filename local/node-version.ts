@@ -2,8 +2,8 @@
  * The local pipeline and the tests run the handlers on the Node.js major Lambda runs them on
  * (`LAMBDA_NODE_RUNTIME`). `npm ci` installs that Node.js (the `node` package in devDependencies)
  * and every npm script runs on it. Started some other way, on another major, the handlers behave
- * and perform unlike the deployed functions (Node 20 carries async context through promise hooks,
- * a quarter of the local pipeline's CPU more: docs/TUNING.md), so `npm start` says so.
+ * and perform unlike the deployed functions (on Node 20 the local pipeline takes about a third more
+ * CPU per order: docs/TUNING.md), so `npm start` says so.
  */
 import { LAMBDA_NODE_RUNTIME, type LambdaRuntime, lambdaNodeMajor } from '../lib/function-settings';
 

@@ -53,6 +53,8 @@ const POWERTOOLS_IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotenc
 const JMESPATH = /node_modules\/@aws-lambda-powertools\/jmespath\//;
 const DYNAMODB_CLIENT = /node_modules\/@aws-sdk\/client-dynamodb\//;
 const KAFKAJS_PRODUCER = 'node_modules/kafkajs/src/producer/index.js';
+/** kafkajs's request queue (one per broker connection), which lambdas/shared/kafka/request-queue-timer.ts mends. */
+const KAFKAJS_REQUEST_QUEUE_DIR = 'node_modules/kafkajs/src/network/requestQueue/';
 /** kafkajs's table of request definitions, the one module that requires the request modules. */
 const KAFKAJS_REQUESTS_TABLE = 'node_modules/kafkajs/src/protocol/requests/index.js';
 /** The API folder of a bundled kafkajs request module (`produce` of .../requests/produce/v7/request.js). */
@@ -238,6 +240,22 @@ describe('function bundles, built as CDK builds them', () => {
       expect(inputs.filter((i) => KAFKAJS_BEYOND_PRODUCER.test(i))).toEqual([]);
     },
   );
+
+  it.each(names)("%s carries kafkajs's request queue once, with the mend of its idle timer", (name) => {
+    // Act
+    const bundle = bundles.get(name) as BuiltBundle;
+    const inputs = bundledInputs(bundle);
+    const code = readFileSync(bundle.file, 'utf8');
+
+    // Assess: one copy of the class, so the mend (lambdas/shared/kafka/request-queue-timer.ts)
+    // replaces the method every connection of the function uses.
+    expect(inputs.filter((i) => i.startsWith(KAFKAJS_REQUEST_QUEUE_DIR)).sort()).toEqual([
+      `${KAFKAJS_REQUEST_QUEUE_DIR}index.js`,
+      `${KAFKAJS_REQUEST_QUEUE_DIR}socketRequest.js`,
+    ]);
+    expect(inputs).toContain('lambdas/shared/kafka/request-queue-timer.ts');
+    expect(code.match(/\.prototype\.scheduleCheckPendingRequests=/g)).toHaveLength(1);
+  });
 
   it.each(names)(
     '%s carries the request code of only the Kafka APIs a producer sends (all of them for the topic admin)',

@@ -51,6 +51,9 @@ async function main(): Promise<void> {
     dir,
     apiPort,
     kafkaPort: port('KAFKA_PORT', 9092),
+    // A Ctrl-C signals the terminal's whole process group: the broker must not stop before the
+    // consumers have committed, so it leaves the group and this process stops it last.
+    brokerOwnProcessGroup: true,
     dynamoPort: port('DYNAMODB_PORT', 8000),
     jsonLogs: args.includes('--json'),
     ...(args.includes('--no-watch') ? {} : { watch: {} }),
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // A closed terminal: the broker, in a group of its own, would not hear it, so stop it from here.
+  process.once('SIGHUP', () => shutdown('SIGHUP'));
 
   try {
     await runtime.start();

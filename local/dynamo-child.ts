@@ -15,6 +15,9 @@ function tell(message: DynamoChildMessage): void {
   process.send?.(message);
 }
 
+// A Ctrl-C signals the terminal's whole process group, this process included. Its parent stops it
+// (by closing the channel) after the handlers' last writes; stopping at once would fail them.
+process.on('SIGINT', () => undefined);
 process.on('disconnect', () => {
   void server.stop().finally(() => process.exit(0));
 });

@@ -25,6 +25,8 @@ export interface InfrastructureOptions {
   readonly kafkaPort: number;
   /** Use this already running broker instead of starting one (integration tests). */
   readonly externalKafka?: string;
+  /** The broker this starts in a process group of its own (`npm start`: see BrokerOptions). */
+  readonly brokerOwnProcessGroup?: boolean;
   readonly dynamoPort: number;
   /** Powertools JSON logs from the handlers (their level then defaults to INFO, else WARN). */
   readonly jsonLogs?: boolean;
@@ -81,6 +83,7 @@ export class LocalInfrastructure {
         port: this.options.kafkaPort,
         controllerPort: this.options.kafkaPort + 1,
         log,
+        ...(this.options.brokerOwnProcessGroup ? { ownProcessGroup: true } : {}),
       });
       await this.broker.start();
       bootstrapServers = this.broker.bootstrapServers;

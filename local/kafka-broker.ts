@@ -40,6 +40,13 @@ export interface BrokerOptions {
    * protection at all. Off unless set.
    */
   readonly oauthbearerPort?: number;
+  /**
+   * Start the broker in a process group of its own, so that a Ctrl-C in the terminal (which signals
+   * the whole foreground group) reaches only the process that started it, which then stops the broker
+   * last, after its consumers have committed. Off by default: a test runner stopped with Ctrl-C
+   * takes a broker in its own group down with it.
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** Fails with what to install when Java 17+ is missing. */
@@ -241,7 +248,7 @@ export class KafkaBroker {
         'kafka.Kafka',
         config,
       ],
-      { stdio: ['ignore', out, out] },
+      { stdio: ['ignore', out, out], detached: this.options.ownProcessGroup === true },
     );
     this.process = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

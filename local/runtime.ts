@@ -39,6 +39,11 @@ export interface LocalRuntimeOptions {
   readonly kafkaPort: number;
   /** Use this already running broker instead of starting one (integration tests). */
   readonly externalKafka?: string;
+  /**
+   * Start the broker in a process group of its own, so a terminal's Ctrl-C stops it only through
+   * `stop()`, after the consumers' last commits (`npm start`; see BrokerOptions.ownProcessGroup).
+   */
+  readonly brokerOwnProcessGroup?: boolean;
   readonly apiPort: number;
   readonly dynamoPort: number;
   /** Powertools JSON logs from the handlers, instead of one readable line per event. */
@@ -102,6 +107,7 @@ export class LocalRuntime {
       config,
       kafkaPort: this.options.kafkaPort,
       ...(this.options.externalKafka ? { externalKafka: this.options.externalKafka } : {}),
+      ...(this.options.brokerOwnProcessGroup ? { brokerOwnProcessGroup: true } : {}),
       dynamoPort: this.options.dynamoPort,
       ...(this.options.jsonLogs ? { jsonLogs: true } : {}),
       log,

@@ -43,8 +43,8 @@ export interface BrokerOptions {
   /**
    * Start the broker in a process group of its own, so that a Ctrl-C in the terminal (which signals
    * the whole foreground group) reaches only the process that started it, which then stops the broker
-   * last, after its consumers have committed. Off by default: a test runner stopped with Ctrl-C
-   * takes a broker in its own group down with it.
+   * last, after its consumers have committed. Off by default, so that a test run stopped with
+   * Ctrl-C takes its broker down with it.
    */
   readonly ownProcessGroup?: boolean;
 }

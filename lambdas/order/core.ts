@@ -10,9 +10,15 @@
  * publishes the decision again, identical; a redelivery after a successful publish does the same,
  * and every reader of OrderConfirmed and OrderCancelled drops the copy by its id (docs/TUNING.md).
  *
- * DynamoDB calls per event: an OrderCreated is nearly always an order's first event, so its first
- * attempt writes without reading ("no item yet"); every other event reads, then writes. A lost race
- * costs one refused write and one more read. A redelivery costs one read and no write.
+ * DynamoDB calls per event, first attempts without a read: an OrderCreated is nearly always an
+ * order's first event, so it writes the whole item on condition that there is none. Every other
+ * event is recorded by one conditional update that answers the item it leaves (`recordingOf` in
+ * view.ts); only the event that completes the facts writes again, to settle the order. So a
+ * happy-path order costs five calls: OrderCreated 1, the first of payment and stock 1, the second 2
+ * (record, settle), ShipmentPrepared 1 (its update also moves CONFIRMED to SHIPPED). Whenever a
+ * first attempt is refused (no item yet, a redelivery, a lost race on the settling write), the
+ * handler reads the item and applies the event in full with `applyEvent`, as every attempt did
+ * before: one refused write and one read more. A redelivery costs those two and no write.
  */
 import { createEvent } from '../shared/events/envelope';
 import type { CloudEvent } from '../shared/events/validation';
@@ -25,8 +31,10 @@ import {
   decisionOwedBy,
   decisionPayload,
   type OrderViewItem,
+  recordingOf,
   type SagaEvent,
   type SERVICE,
+  settleTransition,
   type Transition,
 } from './view';
 
@@ -75,6 +83,21 @@ export function orderHandlers(deps: OrderDeps): OrderHandlers {
     throw new OrderContentionError(orderId, maxAttempts);
   }
 
+  /**
+   * The first attempt of every event but OrderCreated: record it without reading, then settle if
+   * the item it leaves allows. Undefined when the update was refused or the settling write lost a
+   * race: the read-and-write loop then applies the event in full (it settles an applied event too).
+   */
+  async function recordThenSettle(orderId: string, incoming: SagaEvent): Promise<OrderViewItem | undefined> {
+    const recording = recordingOf(incoming);
+    if (!recording) return undefined;
+    const recorded = await deps.store.record(orderId, recording, now());
+    if (!recorded) return undefined;
+    const settled = settleTransition(recorded, incoming.event.id, now());
+    if (!settled.changed) return recorded;
+    return (await deps.store.save(settled.item, recorded.version)) === 'saved' ? settled.item : undefined;
+  }
+
   async function publishDecision(item: OrderViewItem, decision: Decision, incoming: CloudEvent): Promise<void> {
     const payload = decisionPayload(item);
     const meta = {
@@ -100,11 +123,9 @@ export function orderHandlers(deps: OrderDeps): OrderHandlers {
     const { event } = incoming;
     const orderId = event.data.orderId;
     // The item as stored, whether this delivery wrote it or found the event already applied.
-    const item = await update(
-      orderId,
-      (current) => applyEvent(current, incoming, now()),
-      incoming.name === 'OrderCreated',
-    );
+    const item =
+      (await recordThenSettle(orderId, incoming)) ??
+      (await update(orderId, (current) => applyEvent(current, incoming, now()), incoming.name === 'OrderCreated'));
     if (!item) throw new Error(`order ${orderId} has no view item after applying ${event.id}`);
     deps.logger.info('order event applied', { orderId, type: incoming.name, eventId: event.id, status: item.status });
     const decision = decisionOwedBy(item, event.id);

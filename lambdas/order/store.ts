@@ -1,10 +1,16 @@
 /**
- * The order view in DynamoDB (the `orders` table; the item layout is documented in view.ts). Every
- * write replaces the whole item under an optimistic lock on `version`, a single-item conditional
- * write: no transactions, so dynalite runs the same code locally.
+ * The order view in DynamoDB (the `orders` table; the item layout is documented in view.ts). Two
+ * kinds of write, both single-item and conditional (no transactions, so dynalite runs the same code
+ * locally): `save` replaces the whole item under an optimistic lock on `version`; `record` applies
+ * one event's `Recording` as an update, without reading the item first.
+ *
+ * Both keep `appliedEventIds`, the ids of the item's history as a string set, which is what lets
+ * `record`'s condition say "this event is not applied yet": DynamoDB's `contains` finds a string in
+ * a set, not a map in a list. It is the store's own attribute: `get` and `record` drop it, so the
+ * saga's pure functions never see it.
  */
-import type { ItemClient } from '../shared/db/item-client';
-import type { OrderViewItem } from './view';
+import type { ItemClient, NativeItem } from '../shared/db/item-client';
+import type { OrderViewItem, Recording } from './view';
 
 export type SaveResult = 'saved' | 'conflict';
 
@@ -15,7 +21,15 @@ export interface OrderViewStore {
    * yet); 'conflict' means another writer got there first and the caller should read again.
    */
   save(item: OrderViewItem, expectedVersion: number | undefined): Promise<SaveResult>;
+  /**
+   * Applies `recording` in one update and answers the item it leaves, or undefined when its
+   * conditions refused it (no item, the event already applied, the fact already there, another
+   * status; `recordingApplies` in view.ts): the caller then reads and applies the event in full.
+   */
+  record(orderId: string, recording: Recording, now: string): Promise<OrderViewItem | undefined>;
 }
+
+const APPLIED = 'appliedEventIds';
 
 export function dynamoOrderViewStore(items: ItemClient, tableName: string): OrderViewStore {
   return {
@@ -34,18 +48,79 @@ export function dynamoOrderViewStore(items: ItemClient, tableName: string): Orde
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: { ':expected': expectedVersion },
             };
-      try {
-        await items.put({ TableName: tableName, Item: item, ...condition });
+      const applied = new Set(item.history.map((entry) => entry.eventId));
+      return refusedAs<SaveResult, SaveResult>('conflict', async () => {
+        await items.put({ TableName: tableName, Item: { ...item, [APPLIED]: applied }, ...condition });
         return 'saved';
-      } catch (error) {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'conflict';
-        throw error;
-      }
+      });
+    },
+
+    async record(orderId, recording, now) {
+      const stored = await refusedAs(undefined, () =>
+        items.update({
+          TableName: tableName,
+          Key: { orderId },
+          ...recordingUpdate(recording, now),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stored ? toItem(stored) : undefined;
     },
   };
 }
 
-function toItem(item: Record<string, unknown>): OrderViewItem {
+/** The update expression of a recording; `applyRecording` in view.ts is its pure twin. */
+function recordingUpdate(recording: Recording, now: string) {
+  const names: Record<string, string> = {
+    '#applied': APPLIED,
+    '#history': 'history',
+    '#version': 'version',
+    '#updatedAt': 'updatedAt',
+  };
+  const values: NativeItem = {
+    ':id': recording.eventId,
+    ':ids': new Set([recording.eventId]),
+    ':entry': [recording.entry],
+    ':one': 1,
+    ':now': now,
+  };
+  const sets = ['#history = list_append(#history, :entry)', '#version = #version + :one', '#updatedAt = :now'];
+  // attribute_exists(#applied) also refuses an item written before the store kept the set: the
+  // caller's read-and-save then writes it whole, set included.
+  const conditions = ['attribute_exists(#applied)', 'NOT contains(#applied, :id)'];
+  if (recording.fact) {
+    names['#fact'] = recording.fact.name;
+    values[':fact'] = recording.fact.value;
+    sets.push('#fact = :fact');
+    conditions.push('attribute_not_exists(#fact)');
+  }
+  if (recording.status) {
+    names['#status'] = 'status';
+    values[':from'] = recording.status.from;
+    values[':to'] = recording.status.to;
+    sets.push('#status = :to');
+    conditions.push('#status = :from');
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')} ADD #applied :ids`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Runs a conditional write; a refused condition answers `refused` instead of throwing. */
+async function refusedAs<T, R>(refused: R, write: () => Promise<T>): Promise<T | R> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return refused;
+    throw error;
+  }
+}
+
+function toItem(stored: Record<string, unknown>): OrderViewItem {
+  const { [APPLIED]: _applied, ...item } = stored;
   if (typeof item.orderId !== 'string' || typeof item.version !== 'number' || !Array.isArray(item.history)) {
     throw new Error(`orders item ${String(item.orderId)} is not an order view item`);
   }

@@ -18,6 +18,7 @@
  * | cancelDetail    | S  (when CANCELLED)                    | human-readable explanation                            |
  * | decision        | M  (once settled)                      | event (OrderConfirmed/OrderCancelled), eventId, decidedAt, decidedBy (id of the event whose write settled it) |
  * | history         | L  of M                                | {type, eventId, time} per applied event, once each, and the decision event, added by the write that decides |
+ * | appliedEventIds | SS                                     | the event ids of `history`, kept by the store (store.ts) so an update can check "not applied yet" without reading |
  * | updatedAt       | S  ISO time                            | last write                                            |
  *
  * Items written before the decision was published without a second write may still carry
@@ -156,21 +157,86 @@ export function decisionEventId(orderId: string, event: DecisionEvent): string {
 
 /**
  * Applies one incoming event: records its fact and its history entry, then settles the order if
- * the facts now allow it. A redelivered event (its id already in the history) changes nothing.
+ * the facts now allow it. A redelivered event (its id already in the history) records nothing; it
+ * only settles an order that its facts allow and that is not settled yet, which happens when a
+ * handler died between recording its event and settling (`recordingOf`).
  */
 export function applyEvent(current: OrderViewItem | undefined, incoming: SagaEvent, now: string): Transition {
   const { event } = incoming;
   const orderId = event.data.orderId;
   const base = current ?? emptyItem(orderId, event.correlationid);
-  if (base.history.some((entry) => entry.eventId === event.id)) return { item: base, changed: false };
+  if (base.history.some((entry) => entry.eventId === event.id)) return settleTransition(base, event.id, now);
 
-  const withFact: OrderViewItem = {
-    ...base,
-    ...factOf(base, incoming),
-    history: [...base.history, { type: incoming.name, eventId: event.id, time: normalizeTime(event.time) }],
-  };
+  const withFact: OrderViewItem = { ...base, ...factOf(base, incoming), history: [...base.history, entryOf(incoming)] };
   const settled = settle(withFact, event.id, now);
   return { item: { ...settled, version: base.version + 1, updatedAt: now }, changed: true };
+}
+
+/** Settles the order as far as its facts allow, as the write of `eventId`; unchanged when they allow nothing new. */
+export function settleTransition(item: OrderViewItem, eventId: string, now: string): Transition {
+  const settled = settle(item, eventId, now);
+  if (settled === item) return { item, changed: false };
+  return { item: { ...settled, version: item.version + 1, updatedAt: now }, changed: true };
+}
+
+/**
+ * How an event is recorded without reading its order first: one conditional update that appends
+ * its history entry, sets its fact, and makes the one status move the event makes on its own
+ * (ShipmentPrepared: CONFIRMED to SHIPPED). The update applies only when the stored item exists,
+ * has not applied the event, lacks the fact and has the status `from`; under those conditions its
+ * result, settled by `settleTransition`, is what `applyEvent` makes of the same item (a property
+ * test in test/unit/order-saga.test.ts holds the two together). Undefined for OrderCreated, which
+ * is nearly always its order's first event and so first writes the whole item without reading.
+ */
+export interface Recording {
+  readonly eventId: string;
+  readonly entry: HistoryEntry;
+  readonly fact?: RecordedFact;
+  readonly status?: { readonly from: OrderStatus; readonly to: OrderStatus };
+}
+
+export type RecordedFact =
+  | { readonly name: 'payment'; readonly value: PaymentFact }
+  | { readonly name: 'inventory'; readonly value: InventoryFact }
+  | { readonly name: 'shipment'; readonly value: ShipmentFact };
+
+export function recordingOf(incoming: SagaEvent): Recording | undefined {
+  if (incoming.name === 'OrderCreated') return undefined;
+  const { event } = incoming;
+  const facts = factOf(emptyItem(event.data.orderId, event.correlationid), incoming);
+  const fact: RecordedFact | undefined = facts.payment
+    ? { name: 'payment', value: facts.payment }
+    : facts.inventory
+      ? { name: 'inventory', value: facts.inventory }
+      : facts.shipment
+        ? { name: 'shipment', value: facts.shipment }
+        : undefined;
+  return {
+    eventId: event.id,
+    entry: entryOf(incoming),
+    ...(fact ? { fact } : {}),
+    // settle() moves a CONFIRMED order with a shipment to SHIPPED whatever else it holds.
+    ...(incoming.name === 'ShipmentPrepared' ? { status: { from: 'CONFIRMED', to: 'SHIPPED' } } : {}),
+  };
+}
+
+/** Whether the store's update of `recording` applies to `item` (undefined: no item). */
+export function recordingApplies(item: OrderViewItem | undefined, recording: Recording): item is OrderViewItem {
+  if (!item || item.history.some((entry) => entry.eventId === recording.eventId)) return false;
+  if (recording.fact && item[recording.fact.name] !== undefined) return false;
+  return !recording.status || item.status === recording.status.from;
+}
+
+/** The item as the store's update leaves it, when `recordingApplies`: the pure twin of that update. */
+export function applyRecording(item: OrderViewItem, recording: Recording, now: string): OrderViewItem {
+  return {
+    ...item,
+    ...(recording.fact ? { [recording.fact.name]: recording.fact.value } : {}),
+    ...(recording.status ? { status: recording.status.to } : {}),
+    history: [...item.history, recording.entry],
+    version: item.version + 1,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -243,6 +309,10 @@ export function toPublicView(item: OrderViewItem | Record<string, unknown>): Pub
     updatedAt: view.updatedAt ?? details.createdAt,
     history: inTimeOrder(view.history ?? []).map(({ type, eventId, time }) => ({ type, eventId, time })),
   };
+}
+
+function entryOf({ name, event }: SagaEvent): HistoryEntry {
+  return { type: name, eventId: event.id, time: normalizeTime(event.time) };
 }
 
 function emptyItem(orderId: string, correlationId: string): OrderViewItem {

@@ -4,8 +4,12 @@ import { type OrderHandlers, orderHandlers } from '../../lambdas/order/core';
 import { dynamoOrderViewStore, type OrderViewStore, type SaveResult } from '../../lambdas/order/store';
 import {
   applyEvent,
+  applyRecording,
   decisionEventId,
   type OrderViewItem,
+  recordingApplies,
+  recordingOf,
+  type SagaEvent,
   type SagaEventName,
   toPublicView,
 } from '../../lambdas/order/view';
@@ -544,6 +548,8 @@ describe('order service (dynalite)', () => {
           saves += 1;
           return 'conflict';
         },
+        // Never reached: an OrderCreated first writes the whole item.
+        record: (id, recording, now) => store.record(id, recording, now),
       };
       handlers = orderHandlers({ store: contendedStore, publisher, logger: silentLogger, maxAttempts: 3 });
 
@@ -599,7 +605,7 @@ describe('order service (dynalite)', () => {
       return { send };
     };
 
-    it('costs 7 calls for a shipped order: a write for OrderCreated, a read and a write for each other event', async () => {
+    it('costs 5 calls for a shipped order: a write per event, and one more to settle when the facts are complete', async () => {
       // Prepare
       const { send } = counted();
       const e = eventsFor(newOrderId());
@@ -612,17 +618,17 @@ describe('order service (dynalite)', () => {
         shipped: await send(e.shipped()),
       };
 
-      // Assess: the deciding write records the decision; publishing it writes nothing.
+      // Assess: no read; the settling write records the decision; publishing it writes nothing.
       expect(calls).toEqual({
         created: ['PutItem'],
-        paid: ['GetItem', 'PutItem'],
-        reserved: ['GetItem', 'PutItem'],
-        shipped: ['GetItem', 'PutItem'],
+        paid: ['UpdateItem'],
+        reserved: ['UpdateItem', 'PutItem'],
+        shipped: ['UpdateItem'],
       });
       expect(publisher.published).toHaveLength(1);
     });
 
-    it('costs one read and no write for a redelivery; an OrderCreated first tries its write', async () => {
+    it('costs a refused write and a read for a redelivery, and no write', async () => {
       // Prepare
       const { send } = counted();
       const e = eventsFor(newOrderId());
@@ -633,11 +639,189 @@ describe('order service (dynalite)', () => {
       const calls = { created: await send(created), paid: await send(paid), reserved: await send(reserved) };
 
       // Assess
-      expect(calls).toEqual({ created: ['PutItem refused', 'GetItem'], paid: ['GetItem'], reserved: ['GetItem'] });
+      expect(calls).toEqual({
+        created: ['PutItem refused', 'GetItem'],
+        paid: ['UpdateItem refused', 'GetItem'],
+        reserved: ['UpdateItem refused', 'GetItem'],
+      });
       expect(publisher.published.map((p) => p.type)).toEqual([
         'orderpipeline.OrderConfirmed',
         'orderpipeline.OrderConfirmed',
       ]);
+    });
+  });
+
+  describe('recording an event without reading the order', () => {
+    const sagaEvent = (event: CloudEvent) => ({ name: nameOf(event), event }) as SagaEvent;
+    const NOW = '2026-03-01T09:00:00.000Z';
+
+    it("leaves exactly the item its pure twin describes, and is refused exactly when the twin's conditions fail", async () => {
+      // Prepare: each state an event can meet, and each event.
+      const cases: { state: string; events: (e: ReturnType<typeof eventsFor>) => CloudEvent[] }[] = [
+        { state: 'no item', events: () => [] },
+        { state: 'created', events: (e) => [e.created()] },
+        { state: 'paid', events: (e) => [e.created(), e.paid()] },
+        { state: 'confirmed', events: (e) => [e.created(), e.paid(), e.reserved()] },
+        { state: 'cancelled', events: (e) => [e.created(), e.declined()] },
+        { state: 'shipped', events: (e) => [e.created(), e.paid(), e.reserved(), e.shipped()] },
+      ];
+      const outcomes: string[] = [];
+
+      for (const { state, events } of cases) {
+        for (const kind of ['paid', 'declined', 'reserved', 'short', 'refunded', 'released', 'shipped'] as const) {
+          const orderId = newOrderId();
+          const e = eventsFor(orderId);
+          await deliverAll(...events(e));
+          const incoming = sagaEvent(e[kind]());
+          const recording = recordingOf(incoming);
+          if (!recording) throw new Error(`no recording for ${kind}`);
+          const before = await store.get(orderId);
+
+          // Act
+          const recorded = await store.record(orderId, recording, NOW);
+
+          // Assess
+          if (recordingApplies(before, recording)) {
+            expect(recorded).toEqual(applyRecording(before, recording, NOW));
+            expect(await store.get(orderId)).toEqual(recorded);
+          } else {
+            expect(recorded).toBeUndefined();
+            expect(await store.get(orderId)).toEqual(before);
+          }
+          outcomes.push(`${state} + ${kind}: ${recorded ? 'recorded' : 'refused'}`);
+        }
+      }
+      // Both outcomes occur; the ones the happy path relies on among them.
+      expect(outcomes).toEqual(expect.arrayContaining(['created + paid: recorded', 'paid + reserved: recorded']));
+      expect(outcomes).toEqual(expect.arrayContaining(['confirmed + shipped: recorded', 'no item + paid: refused']));
+      expect(outcomes).toEqual(expect.arrayContaining(['paid + paid: refused', 'created + shipped: refused']));
+    });
+
+    it('refuses an event already applied, so a redelivery never records twice', async () => {
+      // Prepare
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const refunded = e.refunded();
+      await deliverAll(e.created(), e.declined(), refunded);
+      const recording = recordingOf(sagaEvent(refunded));
+      if (!recording) throw new Error('no recording');
+      const before = await store.get(orderId);
+
+      // Act
+      const recorded = await store.record(orderId, recording, NOW);
+
+      // Assess: a compensation sets no fact, so only the applied ids stop it.
+      expect(recording.fact).toBeUndefined();
+      expect(recorded).toBeUndefined();
+      expect(await store.get(orderId)).toEqual(before);
+    });
+
+    it('refuses an item written before the store kept the applied ids; the full path then writes them', async () => {
+      // Prepare: a created order as the earlier code stored it, without appliedEventIds.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const created = applyEvent(undefined, sagaEvent(e.created()), NOW).item;
+      await dynamo.items.put({ TableName: dynamo.tableName('orders'), Item: created });
+      const recording = recordingOf(sagaEvent(e.paid()));
+      if (!recording) throw new Error('no recording');
+
+      // Act
+      const recorded = await store.record(orderId, recording, NOW);
+      await deliver(e.paid());
+      await deliver(e.reserved());
+
+      // Assess
+      expect(recorded).toBeUndefined();
+      const item = await storedItem(orderId);
+      // Created 1; the payment read and written whole 2; the reservation recorded 3 and settled 4.
+      expect(item).toMatchObject({ status: 'CONFIRMED', version: 4 });
+      expect((item as Record<string, unknown>).appliedEventIds).toEqual(new Set(historyIds(item)));
+    });
+
+    it('settles and publishes on the redelivery after a crash between recording the last fact and settling', async () => {
+      // Prepare: the reservation's update ran, then its handler died before the settling write.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const reserved = e.reserved();
+      await deliverAll(e.created(), e.paid());
+      const recording = recordingOf(sagaEvent(reserved));
+      if (!recording) throw new Error('no recording');
+      await store.record(orderId, recording, NOW);
+      const crashed = await storedItem(orderId);
+
+      // Act
+      await deliver(reserved);
+      await deliver(reserved);
+
+      // Assess: settled once, by the redelivered event, which publishes each time.
+      expect(crashed).toMatchObject({ status: 'PENDING', inventory: { status: 'RESERVED' } });
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ status: 'CONFIRMED', decision: { decidedBy: reserved.id } });
+      expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
+      const confirmedId = decisionEventId(orderId, 'OrderConfirmed');
+      expect(publisher.published.map((p) => p.id)).toEqual([confirmedId, confirmedId]);
+    });
+
+    it('lets another event settle an order recorded but not settled, and only that event publishes', async () => {
+      // Prepare: the payment's handler died between its update and its settling write.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const [created, paid] = [e.created(), e.paid()];
+      await deliverAll(e.reserved());
+      const recording = recordingOf(sagaEvent(paid));
+      if (!recording) throw new Error('no recording');
+      await store.record(orderId, recording, NOW);
+
+      // Act: the OrderCreated completes the facts; then the payment's redelivery.
+      await deliver(created);
+      await deliver(paid);
+
+      // Assess
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ status: 'CONFIRMED', decision: { decidedBy: created.id } });
+      expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
+    });
+
+    it('falls back to a read when its settling write loses a race, and decides once', async () => {
+      // Prepare: another writer changes the item between the recording and the settling write.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      const reserved = e.reserved();
+      await deliverAll(e.created(), e.paid());
+      const calls: string[] = [];
+      let raced = false;
+      const racing: OrderViewStore = {
+        get: (id) => {
+          calls.push('get');
+          return store.get(id);
+        },
+        async record(id, recording, now) {
+          calls.push('record');
+          const recorded = await store.record(id, recording, now);
+          if (recorded && !raced) {
+            raced = true;
+            // Another writer of the item, which settles nothing: only its version moves.
+            await store.save({ ...recorded, version: recorded.version + 1 }, recorded.version);
+          }
+          return recorded;
+        },
+        async save(item, expected) {
+          const result = await store.save(item, expected);
+          calls.push(`save ${result}`);
+          return result;
+        },
+      };
+      handlers = orderHandlers({ store: racing, publisher, logger: silentLogger });
+
+      // Act
+      await deliver(reserved);
+
+      // Assess
+      expect(calls).toEqual(['record', 'save conflict', 'get', 'save saved']);
+      const item = await storedItem(orderId);
+      expect(item).toMatchObject({ status: 'CONFIRMED', decision: { decidedBy: reserved.id } });
+      expect(decisionsIn(item)).toEqual(['OrderConfirmed']);
+      expect(publisher.published.map((p) => p.id)).toEqual([decisionEventId(orderId, 'OrderConfirmed')]);
     });
   });
 
@@ -660,6 +844,7 @@ describe('order service (dynalite)', () => {
           saves.push(result);
           return result;
         },
+        record: (id, recording, now) => store.record(id, recording, now),
       };
       handlers = orderHandlers({ store: watched, publisher, logger: silentLogger });
 

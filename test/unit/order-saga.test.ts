@@ -1,10 +1,14 @@
 import {
   applyEvent,
+  applyRecording,
   decisionEventId,
   decisionOwedBy,
   decisionPayload,
   type OrderViewItem,
+  recordingApplies,
+  recordingOf,
   type SagaEvent,
+  settleTransition,
   toPublicView,
 } from '../../lambdas/order/view';
 import { createEvent } from '../../lambdas/shared/events/envelope';
@@ -382,6 +386,102 @@ describe('order saga transitions', () => {
         detail: 'The card was declined.',
       },
     });
+  });
+});
+
+describe('recording an event without reading the order', () => {
+  // Built in the tests, not here: building an event advances the clock the tests above read.
+  const allEvents = () => Object.values(events).map((make) => make());
+
+  /** Every item some sequence of up to four distinct events leaves: each state the saga can be in. */
+  function reachableItems(all: readonly SagaEvent[]): OrderViewItem[] {
+    const items: OrderViewItem[] = [];
+    const extend = (item: OrderViewItem | undefined, used: readonly SagaEvent[]) => {
+      if (item) items.push(item);
+      if (used.length === 4) return;
+      for (const incoming of all.filter((e) => !used.includes(e))) {
+        extend(applyEvent(item, incoming, NOW).item, [...used, incoming]);
+      }
+    };
+    extend(undefined, []);
+    return items;
+  }
+
+  it('leaves, once settled, what applying the event in full leaves, from every reachable item', () => {
+    // Prepare
+    const all = allEvents();
+    const items = reachableItems(all);
+    let recorded = 0;
+
+    // Act & Assess
+    for (const item of items) {
+      for (const incoming of all) {
+        const recording = recordingOf(incoming);
+        if (!recording || !recordingApplies(item, recording)) continue;
+        recorded += 1;
+        const once = applyRecording(item, recording, NOW);
+        const settled = settleTransition(once, incoming.event.id, NOW).item;
+        const full = applyEvent(item, incoming, NOW).item;
+        expect({ ...settled, version: 0 }).toEqual({ ...full, version: 0 });
+        // One write more only when the recording left something to settle.
+        expect(settled.version - full.version).toBe(settled === once ? 0 : 1);
+      }
+    }
+    // Holds the enumeration to its purpose: thousands of cases, each kind of event among them.
+    expect(items.length).toBeGreaterThan(1000);
+    expect(recorded).toBeGreaterThan(1000);
+  });
+
+  it('never records an event twice, nor a fact over another, nor a shipment on an unconfirmed order', () => {
+    // Prepare
+    const paid = run(events.created(), events.paid());
+    const confirmed = run(events.created(), events.paid(), events.reserved());
+
+    // Act & Assess
+    const ofPaid = recordingOf(events.paid());
+    const ofDeclined = recordingOf(events.declined());
+    const ofShipped = recordingOf(events.shipped());
+    if (!ofPaid || !ofDeclined || !ofShipped) throw new Error('no recording');
+    expect(recordingApplies(paid, ofPaid)).toBe(false);
+    expect(recordingApplies(paid, ofDeclined)).toBe(false);
+    expect(recordingApplies(undefined, ofPaid)).toBe(false);
+    expect(recordingApplies(paid, ofShipped)).toBe(false);
+    expect(recordingApplies(confirmed, ofShipped)).toBe(true);
+  });
+
+  it('leaves OrderCreated to its write of the whole item', () => {
+    expect(recordingOf(events.created())).toBeUndefined();
+  });
+
+  it('moves a confirmed order to SHIPPED in the recording of its shipment', () => {
+    // Prepare
+    const confirmed = run(events.created(), events.paid(), events.reserved());
+    const recording = recordingOf(events.shipped());
+    if (!recording) throw new Error('no recording');
+
+    // Act
+    const item = applyRecording(confirmed, recording, NOW);
+
+    // Assess: nothing left to settle.
+    expect(item).toMatchObject({ status: 'SHIPPED', shipment: { trackingNumber: 'RM123456785GB' } });
+    expect(settleTransition(item, 'evt-shipped', NOW).changed).toBe(false);
+  });
+
+  it('settles, on a redelivery, an order whose last fact was recorded by a handler that died before settling', () => {
+    // Prepare
+    const reserved = events.reserved();
+    const recording = recordingOf(reserved);
+    if (!recording) throw new Error('no recording');
+    const unsettled = applyRecording(run(events.created(), events.paid()), recording, NOW);
+
+    // Act
+    const again = applyEvent(unsettled, reserved, NOW);
+
+    // Assess
+    expect(unsettled.status).toBe('PENDING');
+    expect(again.changed).toBe(true);
+    expect(again.item).toMatchObject({ status: 'CONFIRMED', decision: { decidedBy: reserved.event.id } });
+    expect(decisionOwedBy(again.item, reserved.event.id)).toEqual(again.item.decision);
   });
 });
 

@@ -7,11 +7,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { KAFKA_VERSION } from '../lib/config';
+import type { WatchdogOptions } from './broker-watchdog';
 import { KAFKA_JARS, MAVEN_CENTRAL } from './kafka-jars';
 import { DownloadError, downloadJars } from './maven-download';
+import { REPO_ROOT } from './paths';
 import {
   type DownloadProgress,
   formatDownloadDone,
@@ -70,6 +72,14 @@ export function checkJava(): void {
 
 /** How often a slow step (the download, the broker start) reports that it is still going. */
 const PROGRESS_INTERVAL_MS = 5_000;
+
+/**
+ * How long a broker may take to shut down after SIGTERM before it is killed: by stop(), and by the
+ * watchdog once the broker's starter is gone. The same bound for both, as it is the same broker with
+ * the same logs to flush; a clean shutdown spares the next start a log recovery, and a broker that
+ * shuts down well takes a few seconds of it, so the bound only ever delays killing a hung one.
+ */
+const STOP_GRACE_MS = 20_000;
 
 /** The repository the jars come from: Maven Central, or a mirror of it (MAVEN_REPOSITORY_URL). */
 export function mavenRepository(env: NodeJS.ProcessEnv = process.env): string {
@@ -163,9 +173,35 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/**
+ * Starts the watchdog of the broker with `options.brokerPid` (local/broker-watchdog.ts), its stdin a
+ * pipe from this process, its output to `out`. Neither the child nor the pipe holds this process
+ * open. Node's own type stripping runs it where the Node has it (Node 24, which npm scripts use);
+ * tsx, elsewhere.
+ */
+export function startBrokerWatchdog(options: WatchdogOptions, out: number | 'ignore' = 'ignore'): ChildProcess {
+  const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
+  const entry = `require(${JSON.stringify(join(__dirname, 'broker-watchdog.ts'))}).watchBroker(${JSON.stringify(options)})`;
+  // NODE_OPTIONS is this process's to use: an --inspect port or a preloaded agent would only get in
+  // the watchdog's way. The repository as cwd lets --import find tsx.
+  const { NODE_OPTIONS: _own, ...env } = process.env;
+  const watchdog = spawn(process.execPath, [...(stripsTypes ? [] : ['--import', 'tsx']), '-e', entry], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['pipe', out, out],
+  });
+  // A watchdog that cannot start leaves the broker as it was before there were watchdogs: stop() ends it.
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  return watchdog;
+}
+
 export class KafkaBroker {
   private process?: ChildProcess;
   private exited?: Promise<number | null>;
+  /** Stops the broker if this process ends without stop() (local/broker-watchdog.ts). */
+  private watchdog?: ChildProcess;
 
   constructor(private readonly options: BrokerOptions) {}
 
@@ -252,6 +288,19 @@ export class KafkaBroker {
     );
     this.process = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    if (child.pid !== undefined) {
+      const watchdog = startBrokerWatchdog(
+        {
+          brokerPid: child.pid,
+          graceMs: STOP_GRACE_MS,
+          ignoreTerminalSignals: this.options.ownProcessGroup === true,
+        },
+        out,
+      );
+      this.watchdog = watchdog;
+      // However the broker ends (stop(), kill(), a crash), its watchdog has nothing left to do.
+      child.once('exit', () => watchdog.kill());
+    }
     return child;
   }
 
@@ -290,10 +339,10 @@ export class KafkaBroker {
     }
   }
 
-  /** Stops the broker cleanly (SIGTERM), killing it if it does not stop in time. */
-  async stop(timeoutMs = 20_000): Promise<void> {
+  /** Stops the broker cleanly (SIGTERM), killing it if it does not stop in time; its watchdog too. */
+  async stop(timeoutMs = STOP_GRACE_MS): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null) return this.endWatchdog();
     child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
@@ -308,12 +357,29 @@ export class KafkaBroker {
       await this.exited;
     }
     this.process = undefined;
+    await this.endWatchdog();
   }
 
-  /** Kills the broker without a clean shutdown, as a crash would (for tests). */
+  /** Kills the broker without a clean shutdown, as a crash would (for tests); its watchdog ends too. */
   async kill(): Promise<void> {
     this.process?.kill('SIGKILL');
     await this.exited;
     this.process = undefined;
+    await this.endWatchdog();
+  }
+
+  /**
+   * Ends the watchdog once the broker has ended, and waits until it has gone. With a signal: closing
+   * its stdin would read as this process gone, and it would signal the broker's pid itself.
+   */
+  private async endWatchdog(): Promise<void> {
+    const watchdog = this.watchdog;
+    this.watchdog = undefined;
+    if (!watchdog || watchdog.pid === undefined || watchdog.exitCode !== null || watchdog.signalCode !== null) return;
+    const exited = new Promise((resolve) => watchdog.once('exit', resolve));
+    // Held for this wait only: stop() returns with nothing of the broker's left running.
+    watchdog.ref();
+    watchdog.kill();
+    await exited;
   }
 }

@@ -39,27 +39,35 @@ export class FaultInjector implements FaultInjection {
   /** Records that were in a faulted invocation already; each is faulted once at most. */
   private readonly faulted = new Set<string>();
 
-  /** Tables after whose conditional write, once per order, the calling function crashes. */
+  /** Tables after whose conditional writes (see crashAfterWrite) the calling function crashes. */
   crashAfterWriteTo: readonly string[] = [];
-  /** At most this many in a scenario (no limit: one order in four, once per table). */
+  /** At most this many in a scenario (no limit: one order in four, at most three per table). */
   crashAfterWriteLimit = Number.POSITIVE_INFINITY;
   crashesAfterWrite = 0;
-  private readonly crashedWrites = new Set<string>();
+  /** Successful conditional writes so far, per table, order and kind (put or update). */
+  private readonly writesSeen = new Map<string, number>();
 
   /**
    * For a DynamoDB middleware: whether the write just made should be followed by a crash, so the
-   * function fails after its DynamoDB write and before it publishes. One order in four, once per table, up to the limit.
+   * function fails after its DynamoDB write and before it publishes. One order in four, per table
+   * after its first conditional put and after its first two conditional updates, up to the limit.
+   * The second update is there for the handlers that write twice: the order service records the
+   * event that completes an order's facts with an update (an order's second, on the happy path)
+   * and settles it with a put, and a crash between the two must leave nothing undone; inventory
+   * takes stock with its second update, after opening the reservation.
    */
-  crashAfterWrite(input: { TableName?: string; ConditionExpression?: string }): boolean {
+  crashAfterWrite(input: { TableName?: string; ConditionExpression?: string; UpdateExpression?: string }): boolean {
     if (this.crashesAfterWrite >= this.crashAfterWriteLimit) return false;
     if (!input.TableName || !this.crashAfterWriteTo.includes(input.TableName) || !input.ConditionExpression) {
       return false;
     }
     const orderId = /ord_[0-9A-Z]+/.exec(JSON.stringify(input))?.[0];
     if (!orderId || orderId.charCodeAt(orderId.length - 1) % 4 !== 0) return false;
-    const key = `${input.TableName}/${orderId}`;
-    if (this.crashedWrites.has(key)) return false;
-    this.crashedWrites.add(key);
+    const kind = input.UpdateExpression === undefined ? 'put' : 'update';
+    const key = `${input.TableName}/${orderId}/${kind}`;
+    const nth = (this.writesSeen.get(key) ?? 0) + 1;
+    this.writesSeen.set(key, nth);
+    if (nth > (kind === 'put' ? 1 : 2)) return false;
     this.crashesAfterWrite++;
     return true;
   }

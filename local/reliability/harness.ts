@@ -174,7 +174,7 @@ function installCrashAfterWrite(faults: FaultInjector): void {
   stack.add(
     (next) => async (args) => {
       const result = await next(args);
-      if (faults.crashAfterWrite(args.input as { TableName?: string })) {
+      if (faults.crashAfterWrite(args.input as { TableName?: string; UpdateExpression?: string })) {
         throw new Error('injected crash after a DynamoDB write, before publishing');
       }
       return result;

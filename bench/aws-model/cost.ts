@@ -61,6 +61,11 @@ export interface SubscriptionCostInput {
   readonly batchMs: number;
   /** DynamoDB calls per record by operation (PutItem, UpdateItem, GetItem, ...). */
   readonly dynamodbByOperation: Readonly<Record<string, number>>;
+  /**
+   * The request units per record DynamoDB bills, as measured (by item size); without them, one unit
+   * per call (results from before the model measured units).
+   */
+  readonly dynamodbUnitsPerRecord?: { readonly read: number; readonly write: number };
   readonly snsPublishesPerRecord: number;
 }
 
@@ -89,10 +94,11 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 const READS = new Set(['GetItem', 'Query', 'Scan']);
 
 /**
- * Request units per call: items here stay under 1 KB (a write unit) and 4 KB (a read unit); reads
- * are strongly consistent (one unit each, eventually consistent would be half). A write whose
- * condition fails counts as a write: DynamoDB still consumes write capacity for it (developer
- * guide, "Condition expressions").
+ * Request units per call, where they were not measured: one per call, as for items under 1 KB (a
+ * write unit) and 4 KB (a read unit) read strongly consistent (eventually consistent would be
+ * half). A write whose condition fails counts as a write: DynamoDB still consumes write capacity for
+ * it (developer guide, "Condition expressions"). The order item passes 1 KB once decided, which is
+ * why the model now measures units (remote-calls.ts).
  */
 function requestUnits(byOperation: Readonly<Record<string, number>>): { writes: number; reads: number } {
   let writes = 0;
@@ -122,7 +128,9 @@ export function costPerMillionOrders(
     const records = s.recordsPerOrder * million;
     gbSeconds += (records / s.batchSize) * (s.batchMs / 1000) * (s.memoryMb / 1024);
     invocations += records / s.batchSize;
-    const units = requestUnits(s.dynamodbByOperation);
+    const units = s.dynamodbUnitsPerRecord
+      ? { writes: s.dynamodbUnitsPerRecord.write, reads: s.dynamodbUnitsPerRecord.read }
+      : requestUnits(s.dynamodbByOperation);
     writeUnits += units.writes * records;
     readUnits += units.reads * records;
     publishes += s.snsPublishesPerRecord * records;

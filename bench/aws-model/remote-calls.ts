@@ -25,6 +25,13 @@ export interface CallCounts {
   dynamodb: number;
   /** By operation name (GetItem, PutItem, ...). */
   dynamodbByOperation: Record<string, number>;
+  /**
+   * The request units DynamoDB bills for the calls, as dynalite reports them (ReturnConsumedCapacity:
+   * by the size of the item, the larger of before and after for a write); a call that reports none
+   * (a refused condition) counts one unit of its kind: DynamoDB bills a refused write by the size of
+   * the item it found, at least one unit, so for an item over 1 KB this counts too little.
+   */
+  dynamodbUnits: DynamoUnits;
   /** Acknowledged sends (one kafkajs sendBatch each). */
   kafkaSends: number;
   kafkaMessages: number;
@@ -45,10 +52,30 @@ export interface PaddingStats {
   callsByKind: Record<RemoteCallKind, number>;
 }
 
+export interface DynamoUnits {
+  read: number;
+  write: number;
+}
+
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+
+/** The units a call consumed: what its response reports, or one of its kind when it reports none. */
+export function unitsOf(operation: string, output: unknown): DynamoUnits {
+  const reported = (output as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
+  const entries = Array.isArray(reported) ? reported : reported === undefined ? [] : [reported];
+  const units = entries.reduce((sum: number, e) => sum + ((e as { CapacityUnits?: number }).CapacityUnits ?? 0), 0);
+  const consumed = entries.length > 0 ? units : 1;
+  if (WRITE_OPERATIONS.has(operation)) return { read: 0, write: consumed };
+  if (READ_OPERATIONS.has(operation)) return { read: consumed, write: 0 };
+  throw new Error(`no request-unit rule for DynamoDB ${operation}: add it to bench/aws-model/remote-calls.ts`);
+}
+
 function emptyCounts(): CallCounts {
   return {
     dynamodb: 0,
     dynamodbByOperation: {},
+    dynamodbUnits: { read: 0, write: 0 },
     kafkaSends: 0,
     kafkaMessages: 0,
     deadLetterMessages: 0,
@@ -143,6 +170,26 @@ export class RemoteCallModel {
   }
 
   instrumentDynamo(client: DynamoDBClient): void {
+    // Outermost: asks every call for the units it consumes, and reads them from the parsed answer.
+    // The function's request gains that one member, and its response the ConsumedCapacity it asks for.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        if (input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
+        let output: unknown;
+        try {
+          const result = await next(args);
+          output = result.output;
+          return result;
+        } finally {
+          const units = unitsOf(operation, output);
+          this.counts.dynamodbUnits.read += units.read;
+          this.counts.dynamodbUnits.write += units.write;
+        }
+      },
+      { step: 'initialize', priority: 'high', name: `${MIDDLEWARE_NAME}Units` },
+    );
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');

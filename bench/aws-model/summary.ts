@@ -84,6 +84,8 @@ export interface SubscriptionResult {
   readonly perRecord: {
     readonly dynamodb: number;
     readonly dynamodbByOperation: Readonly<Record<string, number>>;
+    /** Request units per record as DynamoDB bills them; absent in results from before they were measured. */
+    readonly dynamodbUnits?: { readonly read: number; readonly write: number };
     readonly kafkaSends: number;
     readonly kafkaMessages: number;
     readonly snsPublishes: number;
@@ -205,6 +207,16 @@ export function summariseStage(stage: StageRuns, orders: number): SubscriptionRe
       dynamodbByOperation: Object.fromEntries(
         Object.entries(byOperation).map(([op, n]) => [op, perRecord(n, records)]),
       ),
+      dynamodbUnits: {
+        read: perRecord(
+          total((c) => c.dynamodbUnits.read),
+          records,
+        ),
+        write: perRecord(
+          total((c) => c.dynamodbUnits.write),
+          records,
+        ),
+      },
       kafkaSends: perRecord(
         total((c) => c.kafkaSends),
         records,

@@ -5,8 +5,8 @@
  * call takes is the bench's to measure, never asserted here.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { RemoteCallModel } from '../../bench/aws-model/remote-calls';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RemoteCallModel, unitsOf } from '../../bench/aws-model/remote-calls';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 
 describe("the AWS model on a function's clients", () => {
@@ -46,6 +46,45 @@ describe("the AWS model on a function's clients", () => {
     expect(counts.dynamodbByOperation).toEqual({ PutItem: 2, GetItem: 1 });
     // No latency profile in use: counted, not padded.
     expect(padding.calls).toBe(0);
+  });
+
+  it('takes the request units each call consumed from dynalite: by item size, a refused write as one', async () => {
+    model.take();
+    const table = dynamo.tableName('payments');
+    const Key = { orderId: 'ord_MODELUNITS01' };
+    // 1 KB and a half of attribute: two write units to write, one consistent read unit to read.
+    const big = { ...Key, status: 'CHARGED', note: 'x'.repeat(1_500) };
+    await dynamo.documents.send(new PutCommand({ TableName: table, Item: { ...Key, status: 'CHARGED' } }));
+    await dynamo.documents.send(new PutCommand({ TableName: table, Item: big }));
+    await dynamo.documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key,
+        UpdateExpression: 'SET #note = :short',
+        ExpressionAttributeNames: { '#note': 'note' },
+        ExpressionAttributeValues: { ':short': 'y' },
+      }),
+    );
+    await expect(
+      dynamo.documents.send(
+        new PutCommand({ TableName: table, Item: big, ConditionExpression: 'attribute_not_exists(orderId)' }),
+      ),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    await dynamo.documents.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
+    await dynamo.documents.send(new GetCommand({ TableName: table, Key }));
+
+    const { counts } = model.take();
+    // Puts 1 and 2; the update 2 (the larger of before and after); the refused put 1.
+    expect(counts.dynamodbUnits).toEqual({ write: 6, read: 1.5 });
+  });
+
+  it('counts one unit of its kind for a call that reports none, and refuses an operation without a rule', () => {
+    expect(unitsOf('PutItem', undefined)).toEqual({ read: 0, write: 1 });
+    expect(unitsOf('BatchGetItem', { ConsumedCapacity: [{ CapacityUnits: 0.5 }, { CapacityUnits: 1 }] })).toEqual({
+      read: 1.5,
+      write: 0,
+    });
+    expect(() => unitsOf('TransactWriteItems', undefined)).toThrow(/no request-unit rule/);
   });
 
   it('pads every call of a profile in use, and counts them by kind', async () => {

@@ -34,6 +34,19 @@ describe('cost per million orders', () => {
     expect(cost.dynamo).toBeCloseTo(3 * PRICES.dynamoWriteUnitMillion.usd + 2 * PRICES.dynamoReadUnitMillion.usd, 9);
   });
 
+  it('bills the request units measured by item size where it has them, rather than one per call', () => {
+    // A put and an update of an item over 1 KB: two units each.
+    const order: SubscriptionCostInput = {
+      ...payment,
+      subscription: 'order/inventory',
+      dynamodbByOperation: { PutItem: 1, UpdateItem: 1 },
+      dynamodbUnitsPerRecord: { read: 0.5, write: 4 },
+    };
+    const cost = costPerMillionOrders([order], { ordersPerSecond: 1_000, pollers: 0, brokers: 0 });
+    expect(cost.dynamoWriteUnits).toBe(4_000_000);
+    expect(cost.dynamoReadUnits).toBe(500_000);
+  });
+
   it('spreads the hourly parts over the orders of an hour at the given rate, EPUs in whole units of ten pollers', () => {
     // A million orders at 1,000/s take 1,000 s; 11 pollers need 2 EPUs.
     const cost = costPerMillionOrders([], { ordersPerSecond: 1_000, pollers: 11, brokers: 3 });

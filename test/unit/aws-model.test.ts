@@ -38,6 +38,7 @@ const subscriptionBatchSize = (stage: Stage) => subscriptionOf(stage).batchSize;
 const counts = (dynamodb: number, kafkaSends: number, snsPublishes = 0): CallCounts => ({
   dynamodb,
   dynamodbByOperation: { PutItem: dynamodb / 2, UpdateItem: dynamodb / 2 },
+  dynamodbUnits: { read: 0, write: dynamodb },
   kafkaSends,
   kafkaMessages: kafkaSends,
   deadLetterMessages: 0,

@@ -11,7 +11,7 @@
  */
 import { PRODUCT_ATTRIBUTES, productKey } from '../shared/catalogue';
 import { batchGetItems } from '../shared/db/batch-get';
-import type { ItemClient, UpdateItemInput } from '../shared/db/item-client';
+import { type ItemClient, isConditionalCheckFailed, type UpdateItemInput } from '../shared/db/item-client';
 import {
   type NewReservation,
   type ProductState,
@@ -169,7 +169,7 @@ class DynamoInventoryStore implements InventoryStore {
     try {
       return { attributes: await this.items.update({ TableName: this.tableName, ...input }) };
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }

@@ -9,7 +9,7 @@
  * a set, not a map in a list. It is the store's own attribute: `get` and `record` drop it, so the
  * saga's pure functions never see it.
  */
-import type { ItemClient, NativeItem } from '../shared/db/item-client';
+import { type ItemClient, isConditionalCheckFailed, type NativeItem } from '../shared/db/item-client';
 import type { OrderViewItem, Recording } from './view';
 
 export type SaveResult = 'saved' | 'conflict';
@@ -114,7 +114,7 @@ async function refusedAs<T, R>(refused: R, write: () => Promise<T>): Promise<T |
   try {
     return await write();
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return refused;
+    if (isConditionalCheckFailed(error)) return refused;
     throw error;
   }
 }

@@ -6,7 +6,7 @@
  * `correlationId`, `updatedAt`; for an attempted charge also `paymentId`, `amountCents`, `currency`,
  * `decidedAt`; `failureReason` when DECLINED; `refundId` and `refundedAt` once REFUNDED.
  */
-import type { ItemClient } from '../shared/db/item-client';
+import { type ItemClient, isConditionalCheckFailed } from '../shared/db/item-client';
 import type { PaymentRecord, PaymentStatus, PaymentStore, RefundDetails } from './core';
 
 const STATUSES: readonly PaymentStatus[] = ['CHARGED', 'DECLINED', 'REFUNDED', 'CANCELLED_BEFORE_CHARGE'];
@@ -72,8 +72,4 @@ function toRecord(item: Record<string, unknown>): PaymentRecord {
     throw new Error(`payments item ${String(item.orderId)} has an unknown status "${String(item.status)}"`);
   }
   return item as unknown as PaymentRecord;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -10,7 +10,7 @@
  */
 import { productKey, SEED_CATALOGUE } from '../../lib/catalogue-seed';
 import { batchGetItems } from './db/batch-get';
-import type { ItemClient } from './db/item-client';
+import { type ItemClient, isConditionalCheckFailed } from './db/item-client';
 
 export interface Product {
   readonly sku: string;
@@ -47,7 +47,7 @@ export async function seedCatalogue(
       });
       written++;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
   return written;

@@ -103,6 +103,11 @@ export class ItemClient {
   }
 }
 
+/** Whether a write was refused because its condition did not hold: the outcome a conditional write exists to report. */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
 function toAttributes(values: NativeItem) {
   return marshall(values, MARSHALL_OPTIONS);
 }

@@ -65,7 +65,7 @@ export interface SubscriptionCostInput {
    * The request units per record DynamoDB bills, as measured (by item size); without them, one unit
    * per call (results from before the model measured units).
    */
-  readonly dynamodbUnitsPerRecord?: { readonly read: number; readonly write: number };
+  readonly dynamodbUnitsPerRecord?: Readonly<DynamoUnits>;
   readonly snsPublishesPerRecord: number;
 }
 
@@ -90,23 +90,44 @@ export interface CostPerMillionOrders {
   readonly total: number;
 }
 
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
-const READS = new Set(['GetItem', 'Query', 'Scan']);
+export interface DynamoUnits {
+  read: number;
+  write: number;
+}
+
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 
 /**
- * Request units per call, where they were not measured: one per call, as for items under 1 KB (a
- * write unit) and 4 KB (a read unit) read strongly consistent (eventually consistent would be
- * half). A write whose condition fails counts as a write: DynamoDB still consumes write capacity for
- * it (developer guide, "Condition expressions"). The order item passes 1 KB once decided, which is
- * why the model now measures units (remote-calls.ts).
+ * The request units one call consumed: what its response reports (remote-calls.ts asks every call
+ * for its ConsumedCapacity), or one unit of its kind when it reports none. One unit is what an item
+ * under 1 KB (a write) or 4 KB (a read, strongly consistent; eventually consistent is half) costs. A
+ * write whose condition fails counts as a write: DynamoDB still consumes write capacity for it
+ * (developer guide, "Condition expressions"), by the size of the item it found, so one unit is too
+ * few for an item over 1 KB.
+ */
+export function unitsOf(operation: string, output: unknown): DynamoUnits {
+  const reported = (output as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
+  const entries = Array.isArray(reported) ? reported : reported === undefined ? [] : [reported];
+  const units = entries.reduce((sum: number, e) => sum + ((e as { CapacityUnits?: number }).CapacityUnits ?? 0), 0);
+  const consumed = entries.length > 0 ? units : 1;
+  if (WRITE_OPERATIONS.has(operation)) return { read: 0, write: consumed };
+  if (READ_OPERATIONS.has(operation)) return { read: consumed, write: 0 };
+  throw new Error(`no request-unit rule for DynamoDB ${operation}: add it to bench/aws-model/cost.ts`);
+}
+
+/**
+ * Request units per record where they were not measured (results from before the model measured
+ * them): one per call. The order item passes 1 KB once decided, which is why the model now
+ * measures units.
  */
 function requestUnits(byOperation: Readonly<Record<string, number>>): { writes: number; reads: number } {
   let writes = 0;
   let reads = 0;
   for (const [operation, calls] of Object.entries(byOperation)) {
-    if (WRITES.has(operation)) writes += calls;
-    else if (READS.has(operation)) reads += calls;
-    else throw new Error(`no request-unit rule for DynamoDB ${operation}: add it to bench/aws-model/cost.ts`);
+    const units = unitsOf(operation, undefined);
+    writes += units.write * calls;
+    reads += units.read * calls;
   }
   return { writes, reads };
 }

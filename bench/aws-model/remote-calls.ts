@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { KafkaProducer } from '../../lambdas/shared/kafka/publisher';
+import { type DynamoUnits, unitsOf } from './cost';
 import type { LatencyProfile, RemoteCallKind } from './latency';
 import { type LoopReading, WaitLedger, type WaitTotals } from './wait-ledger';
 
@@ -50,25 +51,6 @@ export interface PaddingStats {
   /** Achieved round trip, summed per kind: compare with calls x the modelled latency. */
   achievedMs: Record<RemoteCallKind, number>;
   callsByKind: Record<RemoteCallKind, number>;
-}
-
-export interface DynamoUnits {
-  read: number;
-  write: number;
-}
-
-const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
-const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
-
-/** The units a call consumed: what its response reports, or one of its kind when it reports none. */
-export function unitsOf(operation: string, output: unknown): DynamoUnits {
-  const reported = (output as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
-  const entries = Array.isArray(reported) ? reported : reported === undefined ? [] : [reported];
-  const units = entries.reduce((sum: number, e) => sum + ((e as { CapacityUnits?: number }).CapacityUnits ?? 0), 0);
-  const consumed = entries.length > 0 ? units : 1;
-  if (WRITE_OPERATIONS.has(operation)) return { read: 0, write: consumed };
-  if (READ_OPERATIONS.has(operation)) return { read: consumed, write: 0 };
-  throw new Error(`no request-unit rule for DynamoDB ${operation}: add it to bench/aws-model/remote-calls.ts`);
 }
 
 function emptyCounts(): CallCounts {

@@ -6,7 +6,8 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RemoteCallModel, unitsOf } from '../../bench/aws-model/remote-calls';
+import { unitsOf } from '../../bench/aws-model/cost';
+import { RemoteCallModel } from '../../bench/aws-model/remote-calls';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 
 describe("the AWS model on a function's clients", () => {

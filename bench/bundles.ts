@@ -8,7 +8,15 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { bundleAliases, bundleBanner, bundleExternals, FUNCTION_BUNDLE } from '../lib/bundling';
+import {
+  bundleAliases,
+  bundleBanner,
+  bundleExternals,
+  FUNCTION_BUNDLE,
+  TRACER_CHUNK,
+  TRACER_CHUNK_BUNDLE,
+  TRACING_STAND_INS,
+} from '../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../lib/function-settings';
 import { ENV, tableEnvVar } from '../lib/runtime-contract';
 import { TABLES } from '../lib/topology';
@@ -22,7 +30,16 @@ export interface BuiltBundle {
   readonly bytes: number;
   /** Bytes of minified output per npm package (or "(project)" for our own code), largest first. */
   readonly byPackage: readonly { readonly pkg: string; readonly bytes: number }[];
+  /** The tracer's file next to the bundle (lib/bundling.ts TRACER_CHUNK), loaded only with tracing on. */
+  readonly tracer: {
+    readonly file: string;
+    readonly bytes: number;
+    readonly byPackage: readonly { readonly pkg: string; readonly bytes: number }[];
+  };
 }
+
+/** esbuild's metafiles, next to the outputs they describe: the bundle's and the tracer chunk's. */
+export const METAFILES = { bundle: 'meta.json', tracer: 'tracer-meta.json' } as const;
 
 /**
  * Bundles one entry (relative to the repository, or absolute) with the deployed settings, into
@@ -59,8 +76,37 @@ export async function buildBundle(
     metafile: true,
     logLevel: 'silent',
   });
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
-  return { name, file, bytes: statSync(file).size, byPackage: bytesByPackage(result.metafile) };
+  writeFileSync(join(dir, METAFILES.bundle), JSON.stringify(result.metafile));
+  return {
+    name,
+    file,
+    bytes: statSync(file).size,
+    byPackage: bytesByPackage(result.metafile),
+    tracer: await buildTracerChunk(dir),
+  };
+}
+
+/** TRACER_CHUNK into `dir`, as the CDK's afterBundling hook builds it (lib/bundling.ts tracerChunkCommand). */
+async function buildTracerChunk(dir: string): Promise<BuiltBundle['tracer']> {
+  const file = join(dir, TRACER_CHUNK.file);
+  const result = await build({
+    entryPoints: [join(REPO_ROOT, TRACER_CHUNK.entry)],
+    outfile: file,
+    bundle: true,
+    format: TRACER_CHUNK_BUNDLE.format,
+    platform: TRACER_CHUNK_BUNDLE.platform,
+    target: TRACER_CHUNK_BUNDLE.target,
+    mainFields: [...TRACER_CHUNK_BUNDLE.mainFields],
+    minify: TRACER_CHUNK_BUNDLE.minify,
+    sourcemap: TRACER_CHUNK_BUNDLE.sourceMap,
+    sourcesContent: TRACER_CHUNK_BUNDLE.sourcesContent,
+    absWorkingDir: REPO_ROOT,
+    alias: Object.fromEntries(Object.entries(TRACING_STAND_INS).map(([module, path]) => [module, `./${path}`])),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  writeFileSync(join(dir, METAFILES.tracer), JSON.stringify(result.metafile));
+  return { file, bytes: statSync(file).size, byPackage: bytesByPackage(result.metafile) };
 }
 
 export function bytesByPackage(metafile: Metafile): { pkg: string; bytes: number }[] {

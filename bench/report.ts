@@ -40,6 +40,11 @@ export interface Results {
   readonly bundles: {
     readonly empty: { readonly bytes: number; readonly initMs: Stats; readonly initCpuMs?: Stats };
     readonly functions: readonly (BundleFigure & {
+      /**
+       * The tracer chunk next to the bundle in the function's asset (lib/bundling.ts TRACER_CHUNK),
+       * read only with tracing on; absent from results from before the tracer had a file of its own.
+       */
+      readonly tracerChunkBytes?: number;
       readonly initVsEmpty: number;
       readonly initCpuVsEmpty?: number;
       readonly packages: readonly { readonly pkg: string; readonly bytes: number }[];
@@ -47,7 +52,7 @@ export interface Results {
     /**
      * One function imported as inside Lambda, where the deployed functions trace (active tracing):
      * Powertools Tracer and the X-Ray SDK are loaded then, and only then. `tracerBytes` is what they
-     * weigh in the bundle.
+     * weigh (in the bundle before they had a file of their own, in the tracer chunk since).
      */
     readonly tracingOn: BundleFigure & {
       readonly initVsEmpty: number;
@@ -94,6 +99,11 @@ export const GOALS = {
   initVsEmpty: 5,
   perRecordVsParse: 5,
 } as const;
+
+/** What a function deploys: its bundle and, where it has one, the tracer chunk next to it. */
+function deployedBytes(f: { readonly bytes: number; readonly tracerChunkBytes?: number }): number {
+  return f.bytes + (f.tracerChunkBytes ?? 0);
+}
 
 /** Issue 6's first aim for bundles and init, which issue 12 replaced with GOALS' figures; said under the table. */
 export const GOALS_BEFORE = { bundleKiB: 400, initVsEmpty: 2 } as const;
@@ -165,9 +175,11 @@ export function goalChecks(r: Results): GoalCheck[] {
     },
     ...r.bundles.functions.map((f) => ({
       figure: `Bundle size: ${f.name}`,
-      value: kib(f.bytes),
+      value: f.tracerChunkBytes
+        ? `${kib(deployedBytes(f))} (bundle ${kib(f.bytes)}, tracer chunk ${kib(f.tracerChunkBytes)})`
+        : kib(f.bytes),
       goal: `≤ ${GOALS.bundleKiB} KB`,
-      pass: f.bytes <= GOALS.bundleKiB * 1024,
+      pass: deployedBytes(f) <= GOALS.bundleKiB * 1024,
     })),
     ...r.bundles.functions.map((f) => ({
       figure: `Init vs empty bundle: ${f.name}`,
@@ -296,6 +308,14 @@ export function renderMarkdown(r: Results): string {
     'other processes on a shared machine.',
     '',
   );
+  const chunk = r.bundles.functions[0]?.tracerChunkBytes;
+  if (chunk) {
+    lines.push(
+      `Powertools Tracer and the X-Ray SDK are a file of their own next to each bundle (lib/bundling.ts TRACER_CHUNK, ${kib(chunk)}),`,
+      'read only with tracing on: the bundle column is index.mjs alone, and the goal of size holds the two together.',
+      '',
+    );
+  }
   table(
     ['function', 'bundle', 'init', 'init / empty', 'init CPU', 'CPU / empty', 'largest parts'],
     r.bundles.functions.map((f) => [
@@ -313,7 +333,11 @@ export function renderMarkdown(r: Results): string {
   );
   const o = r.bundles.tracingOn;
   lines.push(
-    `**Tracing on.** ${o.name}: init ${spread(o.initMs, ms)}, ${x(o.initVsEmpty)} the empty bundle${o.initCpuMs ? `; CPU ${spread(o.initCpuMs, ms)}` : ''}. With tracing off (the table above): ${spread(o.initOffMs, ms)}. Powertools Tracer and the X-Ray SDK (${kib(o.tracerBytes)} of the bundle) are loaded only when tracing is on.`,
+    `**Tracing on.** ${o.name}: init ${spread(o.initMs, ms)}, ${x(o.initVsEmpty)} the empty bundle${o.initCpuMs ? `; CPU ${spread(o.initCpuMs, ms)}` : ''}. With tracing off (the table above): ${spread(o.initOffMs, ms)}. ${
+      chunk
+        ? `Powertools Tracer and the X-Ray SDK (the tracer chunk, ${kib(o.tracerBytes)}) are read only when tracing is on.`
+        : `Powertools Tracer and the X-Ray SDK (${kib(o.tracerBytes)} of the bundle) are loaded only when tracing is on.`
+    }`,
     '',
     '**Alternative measured, not deployed: the AWS SDK v3 from the Lambda runtime** (`@aws-sdk/*` and `@smithy/*`',
     'external, loaded from node_modules as the runtime would load its copy):',

@@ -83,17 +83,6 @@ function previous(): Results | undefined {
   return JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
 }
 
-/** Packages that only tracing loads: Powertools Tracer, the X-Ray SDK and what it depends on. */
-const TRACER_PACKAGES = new Set([
-  '@aws-lambda-powertools/tracer',
-  'aws-xray-sdk-core',
-  'semver',
-  'cls-hooked',
-  'emitter-listener',
-  'shimmer',
-  'atomic-batcher',
-]);
-
 async function measureBundles(): Promise<Results['bundles']> {
   log('bundles: building every function as CDK does (lib/bundling.ts)...');
   const probes = join(OUT, 'probes');
@@ -128,6 +117,7 @@ async function measureBundles(): Promise<Results['bundles']> {
     functions: built.map((b, i) => ({
       name: b.name,
       bytes: b.bytes,
+      tracerChunkBytes: b.tracer.bytes,
       initMs: timeOf(i + 1).wall,
       initVsEmpty: timeOf(i + 1).wall.median / emptyInit.wall.median,
       initCpuMs: timeOf(i + 1).cpu,
@@ -141,7 +131,7 @@ async function measureBundles(): Promise<Results['bundles']> {
       initCpuMs: tracingOn.cpu,
       initVsEmpty: tracingOn.wall.median / emptyInit.wall.median,
       initOffMs: timeOf(1 + built.indexOf(traced)).wall,
-      tracerBytes: traced.byPackage.filter((p) => TRACER_PACKAGES.has(p.pkg)).reduce((sum, p) => sum + p.bytes, 0),
+      tracerBytes: traced.tracer.bytes,
     },
     sdkFromRuntime: sdkExternal.map((b, i) => ({
       name: b.name,

@@ -20,8 +20,21 @@ export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry:
   { name: 'topic-admin', entry: TOPIC_ADMIN_ENTRY },
 ];
 
-/** CommonJS code in the bundle (kafkajs, some SDK internals) calls require(): give the ESM output one. */
-export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+/**
+ * Powertools Tracer with the X-Ray SDK (about 100 KB minified) in a file of its own next to each
+ * function's bundle. lambdas/shared/observability.ts requires it only when tracing is on, and the
+ * bundle leaves that import out (an external its banner's `require` answers with this file), so with
+ * tracing off Node never reads, parses or compiles it: about a fifth of the module initialisation
+ * (docs/TUNING.md). Inside the bundle the same code, even unevaluated, was parsed at every cold start.
+ */
+export const TRACER_CHUNK = {
+  /** The import observability.ts requires the tracer by. */
+  import: './powertools-tracer',
+  /** Its source, relative to the repository root. */
+  entry: 'lambdas/shared/powertools-tracer.ts',
+  /** Its file in the function's asset, next to index.mjs: CommonJS, which `require` loads synchronously. */
+  file: 'powertools-tracer.cjs',
+} as const;
 
 /**
  * The request modules kafkajs's protocol table (src/protocol/requests/index.js of kafkajs 2.2.4,
@@ -94,20 +107,21 @@ export function kafkaRequestsLeftOut(functionName: string): string[] {
 export const KAFKA_REQUEST_LEFT_OUT = 'kafkajs request module';
 
 /**
- * The banner of one function: ESM_REQUIRE_BANNER, and for a service a `require` that answers the
+ * The banner of one function: a `require` for the CommonJS code in the ESM bundle (kafkajs, some SDK
+ * internals) that also answers the tracer's import with TRACER_CHUNK's file and, for a service, the
  * left-out kafkajs request modules with a stand-in. The stand-in is what kafkajs's protocol table
  * expects of a request definition (`versions`, `protocol`), and both throw: kafkajs reads them
  * only when the broker is about to send that request (its `lookup`).
  */
 export function bundleBanner(functionName: string): string {
   const leftOut = kafkaRequestsLeftOut(functionName);
-  if (leftOut.length === 0) return ESM_REQUIRE_BANNER;
   const message =
     `'${KAFKA_REQUEST_LEFT_OUT} '+i+' is not in this function bundle: the functions only produce (lib/bundling.ts ` +
     "KAFKA_PRODUCER_REQUESTS); add it there if a function must send this request'";
+  const tracer = `i===${JSON.stringify(TRACER_CHUNK.import)}?r(${JSON.stringify(`./${TRACER_CHUNK.file}`)}):`;
   return (
     "import{createRequire as __cr}from'node:module';" +
-    `const require=((r,o,e)=>Object.assign(i=>o.includes(i)?{get versions(){throw e(i)},protocol(){throw e(i)}}:r(i),r))` +
+    `const require=((r,o,e)=>Object.assign(i=>${tracer}o.includes(i)?{get versions(){throw e(i)},protocol(){throw e(i)}}:r(i),r))` +
     `(__cr(import.meta.url),${JSON.stringify(leftOut)},i=>new Error(${message}));`
   );
 }
@@ -128,9 +142,50 @@ export const FUNCTION_BUNDLE = {
   externalModules: [] as string[],
 } as const;
 
-/** esbuild `external` of one function: the kafkajs requests it leaves out (`kafkaRequestsLeftOut`). */
+/** esbuild `external` of one function: the tracer (TRACER_CHUNK) and the kafkajs requests it leaves out (`kafkaRequestsLeftOut`). */
 export function bundleExternals(functionName: string): string[] {
-  return [...FUNCTION_BUNDLE.externalModules, ...kafkaRequestsLeftOut(functionName)];
+  return [...FUNCTION_BUNDLE.externalModules, TRACER_CHUNK.import, ...kafkaRequestsLeftOut(functionName)];
+}
+
+/**
+ * How TRACER_CHUNK is built: the options of FUNCTION_BUNDLE, in CommonJS, with the stand-in the
+ * X-Ray SDK needs (TRACING_STAND_INS). Every function's asset gets the same file.
+ */
+export const TRACER_CHUNK_BUNDLE = {
+  format: 'cjs',
+  platform: FUNCTION_BUNDLE.platform,
+  target: FUNCTION_BUNDLE.target,
+  mainFields: FUNCTION_BUNDLE.mainFields,
+  minify: FUNCTION_BUNDLE.minify,
+  sourceMap: FUNCTION_BUNDLE.sourceMap,
+  sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+} as const;
+
+/**
+ * The shell command that builds TRACER_CHUNK into a function's asset (NodejsFunction's
+ * `commandHooks.afterBundling`, run like its own esbuild command: locally, from the project root,
+ * with the project's esbuild).
+ */
+export function tracerChunkCommand(outputDir: string): string {
+  const args = [
+    TRACER_CHUNK.entry,
+    '--bundle',
+    `--platform=${TRACER_CHUNK_BUNDLE.platform}`,
+    `--format=${TRACER_CHUNK_BUNDLE.format}`,
+    `--target=${TRACER_CHUNK_BUNDLE.target}`,
+    `--main-fields=${TRACER_CHUNK_BUNDLE.mainFields.join(',')}`,
+    ...(TRACER_CHUNK_BUNDLE.minify ? ['--minify'] : []),
+    ...(TRACER_CHUNK_BUNDLE.sourceMap ? ['--sourcemap'] : []),
+    `--sources-content=${TRACER_CHUNK_BUNDLE.sourcesContent}`,
+    ...Object.entries(TRACING_STAND_INS).map(([module, file]) => `--alias:${module}=./${file}`),
+    `--outfile=${outputDir}/${TRACER_CHUNK.file}`,
+  ];
+  return ['npx', '--no-install', 'esbuild', ...args].map(shellQuoted).join(' ');
+}
+
+/** One POSIX shell word: as it is when it holds no character the shell treats specially. */
+function shellQuoted(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /**

@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { bundleBanner, bundleExternals, esbuildAliasArgs, FUNCTION_BUNDLE } from '../bundling';
+import { bundleBanner, bundleExternals, esbuildAliasArgs, FUNCTION_BUNDLE, tracerChunkCommand } from '../bundling';
 import type { PipelineConfig } from '../config';
 import {
   esbuildTarget,
@@ -110,6 +110,12 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         banner: bundleBanner(props.serviceName),
         // Its own event validators and the bundle stand-ins (lib/bundling.ts).
         esbuildArgs: esbuildAliasArgs(props.serviceName),
+        // The tracer in a file of its own, which the bundle loads only with tracing on (lib/bundling.ts TRACER_CHUNK).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [tracerChunkCommand(outputDir)],
+        },
       },
     });
     this.serviceName = props.serviceName;

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { type BuiltBundle, buildBundle, lambdaLikeEnv, REPO_ROOT } from '../../bench/bundles';
+import { type BuiltBundle, buildBundle, lambdaLikeEnv, METAFILES, REPO_ROOT } from '../../bench/bundles';
 import {
   FUNCTION_ENTRIES,
   functionValidatorsPath,
@@ -25,6 +25,7 @@ import {
   KAFKA_REQUEST_MODULES,
   SDK_CREDENTIAL_STAND_INS,
   SDK_PROTOCOL_STAND_INS,
+  TRACER_CHUNK,
   TRACING_STAND_INS,
 } from '../../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../../lib/function-settings';
@@ -40,6 +41,7 @@ import {
 } from '../../lib/topology';
 import { startDynamo, type TestDynamo } from '../support/dynalite';
 import { eventually } from '../support/eventually';
+import { synthPipeline } from './synth';
 
 const run = promisify(execFile);
 
@@ -62,8 +64,10 @@ const KAFKAJS_REQUEST_API = /^node_modules\/kafkajs\/src\/protocol\/requests\/([
 /** kafkajs's entry (which requires every part), its consumer and its admin. */
 const KAFKAJS_BEYOND_PRODUCER = /node_modules\/kafkajs\/(index\.js|src\/index\.js|src\/consumer\/|src\/admin\/)/;
 
-function metafileOf(bundle: BuiltBundle): Metafile {
-  return JSON.parse(readFileSync(join(bundle.file, '..', 'meta.json'), 'utf8')) as Metafile;
+/** esbuild's metafiles of a function's asset: its bundle (index.mjs) and its tracer chunk (TRACER_CHUNK). */
+function metafilesOf(bundle: BuiltBundle): Record<keyof typeof METAFILES, Metafile> {
+  const read = (file: string) => JSON.parse(readFileSync(join(bundle.file, '..', file), 'utf8')) as Metafile;
+  return { bundle: read(METAFILES.bundle), tracer: read(METAFILES.tracer) };
 }
 
 /**
@@ -72,9 +76,9 @@ function metafileOf(bundle: BuiltBundle): Metafile {
  */
 function membersUsedOf(bundle: BuiltBundle, module: string): { importer: string; members: string[] }[] {
   const inputs = new Set(bundledInputs(bundle));
-  const importers = Object.entries(metafileOf(bundle).inputs).filter(
-    ([path, input]) => inputs.has(path) && input.imports.some((i) => (i.original ?? i.path) === module),
-  );
+  const importers = Object.values(metafilesOf(bundle))
+    .flatMap((meta) => Object.entries(meta.inputs))
+    .filter(([path, input]) => inputs.has(path) && input.imports.some((i) => (i.original ?? i.path) === module));
   return importers.map(([importer]) => {
     const source = readFileSync(join(REPO_ROOT, importer), 'utf8');
     const quoted = module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -90,14 +94,21 @@ function membersUsedOf(bundle: BuiltBundle, module: string): { importer: string;
   });
 }
 
-/** Source files with bytes in the bundle, relative to the repository (esbuild's metafile paths). */
-function bundledInputs(bundle: BuiltBundle): string[] {
-  const meta = metafileOf(bundle);
-  const output = Object.entries(meta.outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
-  if (!output) throw new Error(`no index.mjs in the metafile of ${bundle.name}`);
-  return Object.entries(output.inputs)
-    .filter(([, input]) => input.bytesInOutput > 0)
-    .map(([path]) => path);
+/**
+ * Source files with bytes in a function's asset, relative to the repository (esbuild's metafile
+ * paths): in its bundle, its tracer chunk, or (by default) either.
+ */
+function bundledInputs(bundle: BuiltBundle, part: keyof typeof METAFILES | 'asset' = 'asset'): string[] {
+  const metafiles = metafilesOf(bundle);
+  const parts = part === 'asset' ? (['bundle', 'tracer'] as const) : [part];
+  return parts.flatMap((p) => {
+    const outputName = p === 'bundle' ? 'index.mjs' : TRACER_CHUNK.file;
+    const output = Object.entries(metafiles[p].outputs).find(([path]) => path.endsWith(outputName))?.[1];
+    if (!output) throw new Error(`no ${outputName} in the metafile of ${bundle.name}`);
+    return Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path);
+  });
 }
 
 /** The events whose validators a generated module exports. */
@@ -110,6 +121,9 @@ function eventsValidatedBy(modulePath: string): EventName[] {
     return event;
   });
 }
+
+/** The stand-ins the tracer chunk bundles in place of modules (lib/bundling.ts TRACING_STAND_INS). */
+const TRACER_STAND_IN_FILES = new Set(Object.values(TRACING_STAND_INS));
 
 const isService = (name: string): name is ServiceName => (SERVICES as readonly string[]).includes(name);
 
@@ -276,17 +290,18 @@ describe('function bundles, built as CDK builds them', () => {
 
       // Act
       const apis = [...new Set(bundledInputs(bundle).flatMap((i) => KAFKAJS_REQUEST_API.exec(i)?.[1] ?? []))].sort();
-      const externals = Object.entries(metafileOf(bundle).inputs).flatMap(([importer, input]) =>
+      const externals = Object.entries(metafilesOf(bundle).bundle.inputs).flatMap(([importer, input]) =>
         input.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => ({ importer, path: i.path })),
       );
 
       // Assess: the externals are exactly the left-out modules, required by kafkajs's table and
-      // nothing else (the banner answers only these paths with its stand-in).
+      // nothing else (the banner answers only these paths with its stand-in), and the tracer chunk.
       expect(apis).toEqual(isService(name) ? producerApis : everyApi);
       expect(externals.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
         everyApi
           .filter((api) => !apis.includes(api))
           .map((api) => ({ importer: KAFKAJS_REQUESTS_TABLE, path: `./${api}` }))
+          .concat({ importer: 'lambdas/shared/observability.ts', path: TRACER_CHUNK.import })
           .sort((a, b) => a.path.localeCompare(b.path)),
       );
     },
@@ -309,23 +324,79 @@ describe('function bundles, built as CDK builds them', () => {
     }
   });
 
+  it.each(names)('%s keeps Powertools Tracer and the X-Ray SDK out of its bundle, in the tracer chunk', (name) => {
+    // Prepare
+    const tracing = /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core|cls-hooked)\//;
+    const bundle = bundles.get(name) as BuiltBundle;
+
+    // Act
+    const inBundle = bundledInputs(bundle, 'bundle');
+    const inChunk = bundledInputs(bundle, 'tracer');
+
+    // Assess: nothing of tracing is parsed with tracing off; the chunk holds all of it and no
+    // other part of the function (no SDK client, no kafkajs, none of our code but its entry; the
+    // tracer's own small SDK dependency, @smithy/service-error-classification, is its to carry).
+    expect(inBundle.filter((i) => tracing.test(i) || i === TRACER_CHUNK.entry)).toEqual([]);
+    expect(inChunk).toEqual(
+      expect.arrayContaining([
+        TRACER_CHUNK.entry,
+        expect.stringMatching(/^node_modules\/@aws-lambda-powertools\/tracer\//),
+        expect.stringMatching(/^node_modules\/aws-xray-sdk-core\//),
+      ]),
+    );
+    expect(
+      inChunk.filter(
+        (i) => !i.startsWith('node_modules/') && i !== TRACER_CHUNK.entry && !TRACER_STAND_IN_FILES.has(i),
+      ),
+    ).toEqual([]);
+    expect(inChunk.filter((i) => /node_modules\/(@aws-sdk\/client-|kafkajs)\//.test(i))).toEqual([]);
+  });
+
   it.each(names)('%s initialises in a fresh Node.js process, loading the tracer only with tracing on', async (name) => {
     // Prepare: Powertools Tracer's module sets AWS_XRAY_CONTEXT_MISSING when it is evaluated, which
-    // tells from outside whether the bundle loaded it (and the X-Ray SDK with it).
+    // tells from outside whether the bundle loaded it (and the X-Ray SDK with it); the module cache
+    // of the bundle's `require` tells whether Node read the tracer chunk at all.
     const { file } = bundles.get(name) as BuiltBundle;
     const load =
-      'const m=await import(process.argv[1]);' +
-      'process.stdout.write(typeof m.handler+" "+(process.env.AWS_XRAY_CONTEXT_MISSING ?? "tracer not loaded"))';
+      "import{createRequire}from'node:module';const m=await import(process.argv[1]);" +
+      'const chunk=Object.keys(createRequire(process.argv[1]).cache).some(k=>k.endsWith(process.argv[2]));' +
+      'process.stdout.write(typeof m.handler+" "+(process.env.AWS_XRAY_CONTEXT_MISSING ?? "tracer not loaded")+" "+(chunk?"chunk read":"chunk not read"))';
 
     // Act
     const runs = await Promise.all(
       [lambdaLikeEnv(), lambdaLikeEnv({ tracing: true })].map((env) =>
-        run(process.execPath, ['--input-type=module', '-e', load, pathToFileURL(file).href], { env }),
+        run(process.execPath, ['--input-type=module', '-e', load, pathToFileURL(file).href, TRACER_CHUNK.file], {
+          env,
+        }),
       ),
     );
 
     // Assess
-    expect(runs.map((r) => r.stdout)).toEqual(['function tracer not loaded', 'function IGNORE_ERROR']);
+    expect(runs.map((r) => r.stdout)).toEqual([
+      'function tracer not loaded chunk not read',
+      'function IGNORE_ERROR chunk read',
+    ]);
+  });
+
+  it('are what `cdk synth` deploys: every function asset holds the same bundle and the same tracer chunk', () => {
+    // Prepare: the MSK Serverless profile deploys every function (the six services and the topic admin).
+    const outdir = join(outDir, 'cdk.out');
+
+    // Act: NodejsFunction's own esbuild and the afterBundling hook (lib/constructs/service-function.ts).
+    synthPipeline('dev-serverless', { bundle: true, outdir });
+    const assets = readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')))
+      .map((d) => ({
+        bundle: readFileSync(join(outdir, d, 'index.mjs'), 'utf8'),
+        tracer: readFileSync(join(outdir, d, TRACER_CHUNK.file), 'utf8'),
+      }));
+
+    // Assess: byte for byte, so what the bench measures and these tests run is what is deployed.
+    const built = [...bundles.values()];
+    expect(assets.map((a) => a.bundle).sort()).toEqual(built.map((b) => readFileSync(b.file, 'utf8')).sort());
+    for (const [i, asset] of assets.entries()) {
+      expect({ i, tracer: asset.tracer }).toEqual({ i, tracer: readFileSync(built[0]?.tracer.file ?? '', 'utf8') });
+    }
   });
 
   describe("the functions' own clients, bundled", () => {

@@ -120,6 +120,30 @@ describe('bench goals', () => {
     expect(goalChecks(results({ bytes: 600 * 1024, initVsEmpty: 5 })).every((g) => g.pass)).toBe(true);
   });
 
+  it('holds a function to the size goal with its tracer chunk, the two files it deploys together', () => {
+    // Prepare: a bundle inside the goal on its own, outside it with the chunk next to it.
+    const base = results({ bytes: 550 * 1024 });
+    const [payment] = base.bundles.functions;
+    const withChunk = (chunkKiB: number): Results => ({
+      ...base,
+      bundles: {
+        ...base.bundles,
+        functions: [{ ...(payment as Results['bundles']['functions'][number]), tracerChunkBytes: chunkKiB * 1024 }],
+      },
+    });
+
+    // Act
+    const sizeRow = (r: Results) => goalChecks(r).find((g) => g.figure === 'Bundle size: payment');
+
+    // Assess
+    expect(sizeRow(withChunk(50))).toMatchObject({
+      value: '600 KB (bundle 550 KB, tracer chunk 50 KB)',
+      pass: true,
+    });
+    expect(sizeRow(withChunk(51))).toMatchObject({ value: '601 KB (bundle 550 KB, tracer chunk 51 KB)', pass: false });
+    expect(renderMarkdown(withChunk(50))).toContain('Powertools Tracer and the X-Ray SDK (the tracer chunk, 100 KB)');
+  });
+
   it('renders every goal with its verdict, and the machine and command', () => {
     const markdown = renderMarkdown(results({ p99: 300 }));
     expect(markdown).toContain('`npm run bench`');

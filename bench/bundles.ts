@@ -15,7 +15,7 @@ import {
   FUNCTION_BUNDLE,
   TRACER_CHUNK,
   TRACER_CHUNK_BUNDLE,
-  TRACING_STAND_INS,
+  tracerChunkAliases,
 } from '../lib/bundling';
 import { LAMBDA_NODE_RUNTIME } from '../lib/function-settings';
 import { ENV, tableEnvVar } from '../lib/runtime-contract';
@@ -101,7 +101,7 @@ async function buildTracerChunk(dir: string): Promise<BuiltBundle['tracer']> {
     sourcemap: TRACER_CHUNK_BUNDLE.sourceMap,
     sourcesContent: TRACER_CHUNK_BUNDLE.sourcesContent,
     absWorkingDir: REPO_ROOT,
-    alias: Object.fromEntries(Object.entries(TRACING_STAND_INS).map(([module, path]) => [module, `./${path}`])),
+    alias: tracerChunkAliases(),
     metafile: true,
     logLevel: 'silent',
   });

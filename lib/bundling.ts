@@ -21,10 +21,10 @@ export const FUNCTION_ENTRIES: readonly { readonly name: string; readonly entry:
 ];
 
 /**
- * Powertools Tracer with the X-Ray SDK (about 100 KB minified) in a file of its own next to each
+ * Powertools Tracer with the X-Ray SDK (97 KB minified) in a file of its own next to each
  * function's bundle. lambdas/shared/observability.ts requires it only when tracing is on, and the
  * bundle leaves that import out (an external its banner's `require` answers with this file), so with
- * tracing off Node never reads, parses or compiles it: about a fifth of the module initialisation
+ * tracing off Node never reads, parses or compiles it: about a quarter of the module initialisation
  * (docs/TUNING.md). Inside the bundle the same code, even unevaluated, was parsed at every cold start.
  */
 export const TRACER_CHUNK = {
@@ -177,10 +177,15 @@ export function tracerChunkCommand(outputDir: string): string {
     ...(TRACER_CHUNK_BUNDLE.minify ? ['--minify'] : []),
     ...(TRACER_CHUNK_BUNDLE.sourceMap ? ['--sourcemap'] : []),
     `--sources-content=${TRACER_CHUNK_BUNDLE.sourcesContent}`,
-    ...Object.entries(TRACING_STAND_INS).map(([module, file]) => `--alias:${module}=./${file}`),
+    ...Object.entries(tracerChunkAliases()).map(([module, file]) => `--alias:${module}=${file}`),
     `--outfile=${outputDir}/${TRACER_CHUNK.file}`,
   ];
   return ['npx', '--no-install', 'esbuild', ...args].map(shellQuoted).join(' ');
+}
+
+/** esbuild `alias` of TRACER_CHUNK: the stand-in the X-Ray SDK needs, relative to the project root as bundleAliases. */
+export function tracerChunkAliases(): Record<string, string> {
+  return Object.fromEntries(Object.entries(TRACING_STAND_INS).map(([module, file]) => [module, `./${file}`]));
 }
 
 /** One POSIX shell word: as it is when it holds no character the shell treats specially. */

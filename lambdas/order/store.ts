@@ -24,7 +24,8 @@ export interface OrderViewStore {
   /**
    * Applies `recording` in one update and answers the item it leaves, or undefined when its
    * conditions refused it (no item, the event already applied, the fact already there, another
-   * status; `recordingApplies` in view.ts): the caller then reads and applies the event in full.
+   * status; `recordingApplies` in view.ts; or a set of applied ids that is not the history's, which
+   * only the store sees): the caller then reads and applies the event in full.
    */
   record(orderId: string, recording: Recording, now: string): Promise<OrderViewItem | undefined>;
 }
@@ -86,8 +87,12 @@ function recordingUpdate(recording: Recording, now: string) {
   };
   const sets = ['#history = list_append(#history, :entry)', '#version = #version + :one', '#updatedAt = :now'];
   // attribute_exists(#applied) also refuses an item written before the store kept the set: the
-  // caller's read-and-save then writes it whole, set included.
-  const conditions = ['attribute_exists(#applied)', 'NOT contains(#applied, :id)'];
+  // caller's read-and-save then writes it whole, set included. The sizes refuse a set that lags its
+  // history: code from before the set (still running during a deploy, or after a rollback) reads
+  // items whole and writes them back, carrying the set through without adding the event it
+  // applied, which `NOT contains` would then let in twice. History ids are unique, so in a set the
+  // store kept itself the two sizes are equal; the read-and-save rebuilds the set from the history.
+  const conditions = ['attribute_exists(#applied)', 'size(#applied) = size(#history)', 'NOT contains(#applied, :id)'];
   if (recording.fact) {
     names['#fact'] = recording.fact.name;
     values[':fact'] = recording.fact.value;

@@ -738,6 +738,34 @@ describe('order service (dynalite)', () => {
       expect((item as Record<string, unknown>).appliedEventIds).toEqual(new Set(historyIds(item)));
     });
 
+    it('refuses an item whose applied ids lag its history, so an event an earlier writer applied is not recorded twice', async () => {
+      // Prepare: a cancelled order, then a compensation applied by code from before the store kept
+      // the set (a deploy's old invocations, or a rollback), which read the item whole and wrote it
+      // back with the set as it found it: the event in the history, not in the set.
+      const orderId = newOrderId();
+      const e = eventsFor(orderId);
+      await deliverAll(e.created(), e.declined());
+      const released = e.released();
+      const cancelled = (await storedItem(orderId)) as OrderViewItem & { appliedEventIds?: Set<string> };
+      const byEarlierCode = applyEvent(cancelled, sagaEvent(released), NOW).item;
+      await dynamo.items.put({
+        TableName: dynamo.tableName('orders'),
+        Item: { ...byEarlierCode, appliedEventIds: cancelled.appliedEventIds },
+      });
+      const recording = recordingOf(sagaEvent(released));
+      if (!recording) throw new Error('no recording');
+
+      // Act: the compensation redelivered to this code.
+      const recorded = await store.record(orderId, recording, NOW);
+      await deliver(released);
+
+      // Assess: refused, and the read-and-save found the event applied: it is in the history once.
+      expect(recorded).toBeUndefined();
+      const ids = historyIds(await storedItem(orderId)) ?? [];
+      expect(ids.filter((id) => id === released.id)).toEqual([released.id]);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
     it('settles and publishes on the redelivery after a crash between recording the last fact and settling', async () => {
       // Prepare: the reservation's update ran, then its handler died before the settling write.
       const orderId = newOrderId();

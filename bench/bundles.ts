@@ -153,7 +153,7 @@ export function lambdaLikeEnv(options: { tracing?: boolean } = {}): NodeJS.Proce
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     // The SDK's notice that its 2027 releases need Node 22 is printed at load on Node 20 only; the
-    // functions run on Node 22, so it is no part of their initialisation.
+    // functions run on Lambda's Node 24 (LAMBDA_NODE_RUNTIME), so it is no part of their initialisation.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(options.tracing ? { AWS_EXECUTION_ENV } : {}),
   };

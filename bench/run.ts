@@ -20,9 +20,10 @@ import { Kafka, logLevel } from '../lambdas/shared/kafka/driver';
 import { FUNCTION_ENTRIES } from '../lib/bundling';
 import { KafkaBroker } from '../local/kafka-broker';
 import { type AwsModelResult, runAwsModel } from './aws-model/run-model';
-import { buildBundle, initTimes, lambdaLikeEnv, REPO_ROOT } from './bundles';
+import { type BuiltBundle, buildBundle, initTimes, lambdaLikeEnv, REPO_ROOT } from './bundles';
 import { runPipeline } from './e2e-pipeline';
 import { runRaw } from './e2e-raw';
+import { INIT_PARTS, INIT_PARTS_BUILT_AS } from './init-parts';
 import { measurePerRecord } from './per-record';
 import { type Results, renderMarkdown } from './report';
 import { type Stats, stats } from './stats';
@@ -94,6 +95,10 @@ async function measureBundles(): Promise<Results['bundles']> {
   const emptyBundle = await buildBundle('empty', empty, join(OUT, 'deployed'));
   const traced = built.find((b) => b.name === 'payment');
   if (!traced) throw new Error('bench: no payment function to measure with tracing on');
+  const parts: BuiltBundle[] = [];
+  for (const part of INIT_PARTS) {
+    parts.push(await buildBundle(part.name, part.entry, join(OUT, 'init-parts'), [], INIT_PARTS_BUILT_AS));
+  }
   const sdkExternal = [];
   // The alternative is context for a decision, not a goal: only the full run measures it.
   for (const f of quick ? [] : FUNCTION_ENTRIES) {
@@ -105,6 +110,7 @@ async function measureBundles(): Promise<Results['bundles']> {
       emptyBundle.file,
       ...built.map((b) => b.file),
       { file: traced.file, env: lambdaLikeEnv({ tracing: true }) },
+      ...parts.map((b) => b.file),
       ...sdkExternal.map((b) => b.file),
     ],
     PLAN.initRounds,
@@ -112,6 +118,8 @@ async function measureBundles(): Promise<Results['bundles']> {
   const timeOf = (i: number) => times[i] as { wall: Stats; cpu: Stats };
   const emptyInit = timeOf(0);
   const tracingOn = timeOf(built.length + 1);
+  const firstPart = built.length + 2;
+  const firstSdkExternal = firstPart + parts.length;
   return {
     empty: { bytes: emptyBundle.bytes, initMs: emptyInit.wall, initCpuMs: emptyInit.cpu },
     functions: built.map((b, i) => ({
@@ -133,11 +141,21 @@ async function measureBundles(): Promise<Results['bundles']> {
       initOffMs: timeOf(1 + built.indexOf(traced)).wall,
       tracerBytes: traced.tracer.bytes,
     },
+    parts: INIT_PARTS.map((part, i) => ({
+      name: part.name,
+      what: part.what,
+      loadedBy: part.loadedBy,
+      bytes: (parts[i] as BuiltBundle).bytes,
+      initMs: timeOf(firstPart + i).wall,
+      initVsEmpty: timeOf(firstPart + i).wall.median / emptyInit.wall.median,
+      initCpuMs: timeOf(firstPart + i).cpu,
+      initCpuVsEmpty: timeOf(firstPart + i).cpu.median / emptyInit.cpu.median,
+    })),
     sdkFromRuntime: sdkExternal.map((b, i) => ({
       name: b.name,
       bytes: b.bytes,
-      initMs: timeOf(built.length + 2 + i).wall,
-      initCpuMs: timeOf(built.length + 2 + i).cpu,
+      initMs: timeOf(firstSdkExternal + i).wall,
+      initCpuMs: timeOf(firstSdkExternal + i).cpu,
     })),
   };
 }

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { type BuiltBundle, buildBundle, lambdaLikeEnv, METAFILES, REPO_ROOT } from '../../bench/bundles';
+import { INIT_FLOOR_PART, INIT_PARTS, INIT_PARTS_BUILT_AS } from '../../bench/init-parts';
 import {
   FUNCTION_ENTRIES,
   functionValidatorsPath,
@@ -537,4 +538,81 @@ describe('function bundles, built as CDK builds them', () => {
       expect(answer).toEqual({ ok: false, error: 'Unable to find environment variable credentials.' });
     });
   });
+});
+
+describe("the parts of a function's initialisation the bench times alone (bench/init-parts.ts)", () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'init-parts-test-'));
+  const parts = new Map<string, BuiltBundle>();
+
+  beforeAll(async () => {
+    for (const part of INIT_PARTS) {
+      parts.set(part.name, await buildBundle(part.name, part.entry, outDir, [], INIT_PARTS_BUILT_AS));
+    }
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  /** What each part must carry, and what it must not: a part that drifted would time something else. */
+  const EXPECTED: Record<string, { carries: readonly string[]; leavesOut: readonly string[]; answer: unknown }> = {
+    'tls-and-crypto': { carries: [], leavesOut: ['node_modules/'], answer: ['function', 'function'] },
+    'kafka-producer': {
+      carries: ['node_modules/kafkajs/src/producer/', 'lambdas/shared/kafka/producer-driver.ts'],
+      leavesOut: ['aws-msk-iam-sasl-signer-js', '@aws-sdk/client-dynamodb', '@aws-lambda-powertools/metrics'],
+      answer: 'function',
+    },
+    'kafka-producer-msk-iam': {
+      carries: [
+        'node_modules/kafkajs/src/producer/',
+        'aws-msk-iam-sasl-signer-js',
+        'lambdas/shared/kafka/connection.ts',
+      ],
+      leavesOut: ['@aws-sdk/client-dynamodb', '@aws-lambda-powertools/metrics'],
+      answer: 'function',
+    },
+    'powertools-logger-metrics': {
+      carries: ['@aws-lambda-powertools/logger', '@aws-lambda-powertools/metrics'],
+      leavesOut: ['kafkajs', '@aws-sdk/client-dynamodb'],
+      answer: 'function',
+    },
+    'dynamodb-client': {
+      carries: ['@aws-sdk/client-dynamodb', 'lambdas/shared/aws-clients.ts'],
+      leavesOut: ['kafkajs', '@aws-sdk/credential-provider-node'],
+      answer: 'function',
+    },
+  };
+
+  it('has an expectation for every part, and the floor is one of them', () => {
+    expect(INIT_PARTS.map((p) => p.name).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(Object.keys(EXPECTED)).toContain(INIT_FLOOR_PART);
+  });
+
+  it.each(INIT_PARTS.map((p) => [p.name]))('%s carries its part and nothing a function adds around it', (name) => {
+    // Act
+    const inputs = bundledInputs(parts.get(name) as BuiltBundle, 'bundle');
+
+    // Assess
+    const expected = EXPECTED[name] as (typeof EXPECTED)[string];
+    for (const path of expected.carries) expect(inputs.some((i) => i.includes(path))).toBe(true);
+    for (const path of expected.leavesOut) expect(inputs.filter((i) => i.includes(path))).toEqual([]);
+    expect(inputs.filter((i) => VALIDATORS_MODULE.test(i))).toEqual([]);
+  });
+
+  it('tls-and-crypto loads the two Node modules it names', () => {
+    // Act
+    const source = readFileSync((parts.get('tls-and-crypto') as BuiltBundle).file, 'utf8');
+
+    // Assess: esbuild drops an unused import of a built-in, so the probe must keep them.
+    expect(source).toMatch(/from"node:tls"/);
+    expect(source).toMatch(/from"node:crypto"/);
+  });
+
+  it.each(INIT_PARTS.map((p) => [p.name]))(
+    '%s initialises in a fresh process with the stacks environment and its handler answers',
+    async (name) => {
+      // Act
+      const answer = await inFreshProcess((parts.get(name) as BuiltBundle).file, 'handler()', lambdaLikeEnv());
+
+      // Assess
+      expect(answer).toEqual({ ok: true, value: (EXPECTED[name] as (typeof EXPECTED)[string]).answer });
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { bytesByPackage } from '../../bench/bundles';
+import { INIT_FLOOR_PART, INIT_PARTS } from '../../bench/init-parts';
 import { otherProcessCpuMs, parseProcStatCpuMs } from '../../bench/process-cpu';
-import { goalChecks, type Results, renderMarkdown } from '../../bench/report';
+import { goalChecks, type Results, renderInitParts, renderMarkdown } from '../../bench/report';
 import { percentile, stats } from '../../bench/stats';
 
 const s = (median: number) => stats([median, median, median]);
@@ -241,6 +242,73 @@ describe('bench goals', () => {
     expect(after).toContain('Re-measured 2026-12-01T00:00:00.000Z with `npm run bench -- --only=bundles`');
     expect(after).toContain('**Tracing on.** payment, tracing on: init 20 ms');
     expect(after).toMatch(/\| payment \| 300 KB \| 15 ms .*\| 1\.50× \| 12 ms .*\| 1\.20× \|/);
+  });
+});
+
+describe('init parts', () => {
+  const part = (name: string, initVsEmpty: number) => ({
+    name,
+    what: `the part ${name}`,
+    loadedBy: 'every function' as const,
+    bytes: 184 * 1024,
+    initMs: s(16),
+    initVsEmpty,
+    initCpuMs: s(17),
+    initCpuVsEmpty: 11.5,
+  });
+  const withParts = (parts: ReturnType<typeof part>[]): Results['bundles'] => ({ ...results({}).bundles, parts });
+
+  it('names a floor part among the parts it measures', () => {
+    expect(INIT_PARTS.map((p) => p.name)).toContain(INIT_FLOOR_PART);
+  });
+
+  it('says the floor is above the goal when the part every function loads already takes more than 5x', () => {
+    // Act
+    const lines = renderInitParts(withParts([part('tls-and-crypto', 2.27), part(INIT_FLOOR_PART, 5.89)]));
+
+    // Assess
+    expect(lines.join('\n')).toMatch(
+      new RegExp(
+        `\\| the part ${INIT_FLOOR_PART} \\| every function \\| 184 KB \\| 16 ms .*\\| 5\\.89× \\| 17 ms .*\\| 11\\.50× \\|`,
+      ),
+    );
+    expect(lines.join('\n')).toContain(
+      'so none initialises faster than that part alone: 5.89× the empty bundle, above the goal of 5× before any DynamoDB client',
+    );
+  });
+
+  it('says what the goal leaves for the rest when the floor is within it, the limit inclusive', () => {
+    // Act
+    const text = renderInitParts(withParts([part(INIT_FLOOR_PART, 5)])).join('\n');
+
+    // Assess
+    expect(text).toContain(
+      '5.00× the empty bundle, within the goal of 5×, which leaves 0.00× the empty bundle for the rest.',
+    );
+    expect(text).not.toContain('above the goal');
+  });
+
+  it('renders nothing for results from before the parts were measured, and the whole report still renders', () => {
+    // Act
+    const markdown = renderMarkdown(results({}));
+
+    // Assess
+    expect(renderInitParts(results({}).bundles)).toEqual([]);
+    expect(markdown).not.toContain('What the functions are made of');
+    expect(markdown).toContain('**Alternative measured, not deployed');
+  });
+
+  it('places the parts in section 3 before the alternative', () => {
+    // Prepare
+    const base = results({});
+
+    // Act
+    const markdown = renderMarkdown({ ...base, bundles: withParts([part(INIT_FLOOR_PART, 5.89)]) });
+
+    // Assess
+    const at = markdown.indexOf('**What the functions are made of');
+    expect(at).toBeGreaterThan(markdown.indexOf('## 3.'));
+    expect(at).toBeLessThan(markdown.indexOf('**Alternative measured'));
   });
 });
 

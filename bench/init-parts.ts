@@ -14,7 +14,7 @@ export interface InitPart {
   readonly what: string;
 }
 
-export const INIT_PARTS: readonly InitPart[] = [
+export const INIT_PARTS = [
   {
     name: 'tls-and-crypto',
     entry: 'bench/init-parts/tls-and-crypto.ts',
@@ -45,10 +45,10 @@ export const INIT_PARTS: readonly InitPart[] = [
     loadedBy: 'every function with a table',
     what: 'the DynamoDB client with environment credentials (aws-clients.ts itemClient)',
   },
-];
+] as const satisfies readonly InitPart[];
 
 /** The part that sets the floor: every deployed function connects to MSK with IAM through kafkajs. */
-export const INIT_FLOOR_PART = 'kafka-producer-msk-iam';
+export const INIT_FLOOR_PART: (typeof INIT_PARTS)[number]['name'] = 'kafka-producer-msk-iam';
 
 /**
  * The function whose aliases, externals and banner the parts are built with: any service would do
